@@ -1,0 +1,165 @@
+"""Model outputs to scores: layout recognition, dequantization, softmax, top-k, detections."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelError
+from .runner import TensorInfo
+
+_EMBEDDING_HINTS = ("embed", "feature", "pool")
+
+
+class Kind(StrEnum):
+    """What a model's outputs mean."""
+
+    CLASSIFIER = "classifier"
+    CLASSIFIER_EMBEDDING = "classifier+embedding"
+    DETECTOR = "detector"
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Which output position holds what."""
+
+    kind: Kind
+    scores: int
+    embedding: int | None = None
+    boxes: int | None = None
+    classes: int | None = None
+    count: int | None = None
+
+
+def _flat(t: TensorInfo) -> int | None:
+    """The length of a [1, N] (or [N]) output, else None."""
+    dims = [d for d in t.shape if d != 1] if t.shape and t.shape[0] == 1 else list(t.shape)
+    return dims[0] if len(dims) == 1 else None
+
+
+def detect_layout(outputs: Sequence[TensorInfo], labels: int | None = None) -> Layout:
+    """Recognise a classifier, a classifier with embedding, or an SSD detector from its outputs."""
+    shapes = [list(t.shape) for t in outputs]
+    if len(outputs) == 4:  # noqa: PLR2004 - TFLite_Detection_PostProcess: boxes, classes, scores, count
+        boxes = [i for i, t in enumerate(outputs) if len(t.shape) == 3 and t.shape[2] == 4]  # noqa: PLR2004
+        count = [i for i, t in enumerate(outputs) if int(np.prod(t.shape)) == 1]
+        rest = [i for i in range(4) if i not in boxes + count]
+        if len(boxes) == 1 and len(count) == 1 and len(rest) == 2:  # noqa: PLR2004
+            # The op writes classes then scores; models re-exported by TF2 permute the outputs.
+            # Names keep the op's order (":1" classes, ":2" scores) where they survive.
+            first, second = rest
+            if outputs[first].name.endswith(":2") or outputs[second].name.endswith(":1"):
+                first, second = second, first
+            return Layout(
+                Kind.DETECTOR, scores=second, boxes=boxes[0], classes=first, count=count[0]
+            )
+    flat = [_flat(t) for t in outputs]
+    if len(outputs) == 1 and flat[0] and flat[0] > 1:
+        return Layout(Kind.CLASSIFIER, scores=0)
+    if len(outputs) == 2 and all(flat):  # noqa: PLR2004
+        hinted = [
+            i for i, t in enumerate(outputs) if any(h in t.name.lower() for h in _EMBEDDING_HINTS)
+        ]
+        if len(hinted) == 1:
+            embedding = hinted[0]
+        elif labels is not None and sum(n in (labels, labels + 1) for n in flat if n) == 1:
+            embedding = next(i for i, n in enumerate(flat) if n not in (labels, labels + 1))
+        else:
+            embedding = 1
+        return Layout(Kind.CLASSIFIER_EMBEDDING, scores=1 - embedding, embedding=embedding)
+    raise ModelError(
+        f"Model outputs {shapes} are not a layout mlwatch knows: one [1, N] score vector, "
+        "scores plus a [1, D] embedding, or an SSD detector's boxes, classes, scores and count"
+    )
+
+
+def dequantize(values: np.ndarray[Any, Any], info: TensorInfo) -> np.ndarray[Any, Any]:
+    """Real values of an output tensor, as float32."""
+    if info.quantized:
+        return (values.astype(np.float32) - info.zero_point) * np.float32(info.scale)
+    return values.astype(np.float32, copy=False)
+
+
+def probabilities(scores: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Scores as probabilities: already-probability outputs pass, logits go through softmax."""
+    if scores.size and float(scores.min()) >= 0.0 and float(scores.max()) <= 1.0:
+        return scores
+    shifted = np.exp(scores - scores.max())
+    result: np.ndarray[Any, Any] = shifted / shifted.sum()
+    return result
+
+
+def top_k(scores: np.ndarray[Any, Any], k: int, threshold: float = 0.0) -> list[tuple[int, float]]:
+    """The k best (index, score) pairs at or above `threshold`, best first."""
+    k = min(k, scores.size)
+    best = np.argpartition(-scores, k - 1)[:k] if k else np.array([], dtype=np.int64)
+    ranked = sorted(((int(i), float(scores[i])) for i in best), key=lambda p: -p[1])
+    return [(i, s) for i, s in ranked if s >= threshold]
+
+
+def group_scores(scores: np.ndarray[Any, Any], groups: Mapping[str, list[int]]) -> dict[str, float]:
+    """The summed probability of each label group."""
+    return {name: float(scores[idx].sum()) for name, idx in groups.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """One detected object; the box is relative to the region the model saw (0..1)."""
+
+    label: str
+    score: float
+    box: tuple[float, float, float, float]  # x_min, y_min, x_max, y_max
+
+    @property
+    def area(self) -> float:
+        """The box's share of the region."""
+        x0, y0, x1, y1 = self.box
+        return max(0.0, x1 - x0) * max(0.0, y1 - y0)
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionFilter:
+    """Per-label minimum score and minimum box area (share of the region)."""
+
+    min_score: float = 0.5
+    min_area: float = 0.0
+    per_label: Mapping[str, tuple[float, float]] | None = None
+
+    def keeps(self, d: Detection) -> bool:
+        """Whether the detection passes this label's score and area floors."""
+        score, area = (self.per_label or {}).get(d.label, (self.min_score, self.min_area))
+        return d.score >= score and d.area >= area
+
+
+def _integral(values: np.ndarray[Any, Any]) -> bool:
+    return bool(np.all(np.abs(values - np.round(values)) < 1e-6))  # noqa: PLR2004
+
+
+def detections(
+    outputs: Sequence[np.ndarray[Any, Any]],
+    layout: Layout,
+    labels: Mapping[int, str],
+    keep: DetectionFilter,
+) -> list[Detection]:
+    """Parse SSD post-processed outputs into detections, best first."""
+    if layout.boxes is None or layout.classes is None or layout.count is None:
+        raise ValueError("detections() needs a detector layout")
+    boxes = outputs[layout.boxes].reshape(-1, 4)
+    classes = outputs[layout.classes].reshape(-1)
+    scores = outputs[layout.scores].reshape(-1)
+    if not _integral(classes) and _integral(scores):
+        # The names did not tell the order apart; class ids are whole numbers, scores are not.
+        classes, scores = scores, classes
+    count = min(int(outputs[layout.count].reshape(-1)[0]), boxes.shape[0])
+    found = []
+    for i in range(count):
+        y0, x0, y1, x1 = (float(np.clip(v, 0.0, 1.0)) for v in boxes[i])
+        class_id = round(float(classes[i]))
+        d = Detection(labels.get(class_id, f"class {class_id}"), float(scores[i]), (x0, y0, x1, y1))
+        if keep.keeps(d):
+            found.append(d)
+    return sorted(found, key=lambda d: -d.score)
