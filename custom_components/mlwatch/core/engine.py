@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -14,70 +14,9 @@ import numpy as np
 
 from . import postprocess, preprocess
 from .labels import LabelGroup, align, imagenet_groups, load_labels, resolve_groups
-from .postprocess import Detection, DetectionFilter, Kind
-from .preprocess import FULL_FRAME, Roi
+from .postprocess import DetectionFilter, Kind
+from .result import FULL_FRAME, Result, Roi, ScoreView, Timings
 from .runner import EDGETPU_LIBRARY, Runner
-
-
-@dataclass(frozen=True, slots=True)
-class Timings:
-    """Milliseconds spent in each stage of one classification."""
-
-    decode: float
-    preprocess: float
-    invoke: float
-    post: float
-
-    @property
-    def total(self) -> float:
-        """All stages together."""
-        return self.decode + self.preprocess + self.invoke + self.post
-
-
-class ScoreView(Mapping[str, float]):
-    """Label -> score over a model's probability vector, without building a dict per frame."""
-
-    __slots__ = ("_index", "_values")
-
-    def __init__(self, index: Mapping[str, int], values: np.ndarray[Any, Any]) -> None:
-        """Wrap `values`, addressed by the classifier's label index."""
-        self._index = index
-        self._values = values
-
-    def __getitem__(self, label: str) -> float:
-        """The score of `label`."""
-        return float(self._values[self._index[label]])
-
-    def __iter__(self) -> Iterator[str]:
-        """Labels in output order."""
-        return iter(self._index)
-
-    def __len__(self) -> int:
-        """Number of labels."""
-        return len(self._index)
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    """What the model made of one frame."""
-
-    top: list[tuple[str, float]]
-    scores: Mapping[str, float]
-    detections: list[Detection]
-    embedding: np.ndarray[Any, Any] | None
-    timings: Timings
-    frame_size: tuple[int, int]
-    roi: Roi = FULL_FRAME
-    groups: dict[str, float] = field(default_factory=dict)
-
-    def score(self, name: str) -> float:
-        """Score of a label or a label group (0 when absent)."""
-        return self.groups.get(name, self.scores.get(name, 0.0))
-
-    @property
-    def best(self) -> tuple[str, float] | None:
-        """The top label and its score."""
-        return self.top[0] if self.top else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ import cv2
 import numpy as np
 
 from .errors import ImageError, ImageTooLargeError
+from .result import FULL_FRAME, Roi
 
 DEFAULT_MAX_PIXELS = 50_000_000  # beyond 8K (33 MP); a decode above this costs > 150 MB
 _JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
@@ -20,35 +20,6 @@ _REDUCED = {
     4: cv2.IMREAD_REDUCED_COLOR_4,
     2: cv2.IMREAD_REDUCED_COLOR_2,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Roi:
-    """A region of the frame in relative coordinates (0..1), e.g. where the mat is."""
-
-    x: float
-    y: float
-    width: float
-    height: float
-
-    def __post_init__(self) -> None:
-        """Refuse regions that are empty or leave the frame."""
-        eps = 1e-9
-        if not (0 <= self.x < 1 and 0 <= self.y < 1 and self.width > 0 and self.height > 0):
-            raise ValueError(f"Region {self} must start inside the frame and have a size")
-        if self.x + self.width > 1 + eps or self.y + self.height > 1 + eps:
-            raise ValueError(f"Region {self} reaches beyond the frame")
-
-    def pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
-        """The region in a `width` x `height` frame as x0, y0, x1, y1, covering at least 1 pixel."""
-        x0 = min(math.floor(self.x * width), width - 1)
-        y0 = min(math.floor(self.y * height), height - 1)
-        x1 = max(min(math.ceil((self.x + self.width) * width), width), x0 + 1)
-        y1 = max(min(math.ceil((self.y + self.height) * height), height), y0 + 1)
-        return x0, y0, x1, y1
-
-
-FULL_FRAME = Roi(0.0, 0.0, 1.0, 1.0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,125 @@
+"""Benchmark one classification of a doorbell-sized JPEG against its floor and a naive pipeline.
+
+Run: .venv/bin/python bench/pipeline.py [--runs 200] [--soak 5000] [--threads N]
+Prints medians (ms) measured round-robin in one process, the ratios, and RSS growth over a soak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import platform
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+from skimage import data as samples
+
+from custom_components.mlwatch.core.engine import Classifier, Settings
+
+MODELS = Path(__file__).parents[1] / "custom_components" / "mlwatch" / "models"
+
+
+def snapshot(size: tuple[int, int] = (1920, 1080)) -> bytes:
+    """The cat photo as a 1080p camera JPEG."""
+    bgr = cv2.cvtColor(
+        cv2.resize(samples.chelsea(), size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR
+    )
+    ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    assert ok
+    return encoded.tobytes()
+
+
+def rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    """Measure and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--soak", type=int, default=5000, help="frames for the memory check")
+    parser.add_argument("--threads", type=int, default=2, help="interpreter threads")
+    args = parser.parse_args()
+
+    jpeg = snapshot()
+    clf = Classifier(
+        MODELS / "efficientnet_lite0_int8.tflite",
+        MODELS / "imagenet_labels.txt",
+        Settings(num_threads=args.threads),
+    )
+    interpreter = clf.runner._interpreter  # the same interpreter for every contestant
+    inp, out = clf.runner.input, clf.runner.outputs[0]
+    buf = np.frombuffer(jpeg, np.uint8)
+
+    def naive() -> None:
+        # What a first attempt looks like: PIL full decode, resize, convert, set_tensor.
+        image = Image.open(io.BytesIO(jpeg)).convert("RGB").resize((224, 224))
+        tensor = (np.asarray(image, np.int16) - 128).astype(np.int8)[None]
+        interpreter.set_tensor(inp.index, tensor)
+        interpreter.invoke()
+        scores = (
+            interpreter.get_tensor(out.index)[0].astype(np.float32) - out.zero_point
+        ) * out.scale
+        sorted(enumerate(scores.tolist()), key=lambda p: -p[1])[:5]
+
+    def plain_opencv() -> None:
+        decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        assert decoded is not None
+        image = cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
+        small = cv2.resize(image, (224, 224), interpolation=cv2.INTER_AREA)
+        interpreter.set_tensor(inp.index, (small.astype(np.int16) - 128).astype(np.int8)[None])
+        interpreter.invoke()
+        interpreter.get_tensor(out.index)
+
+    contestants: dict[str, Callable[[], object]] = {
+        "invoke only": interpreter.invoke,
+        "reduced decode only (1/4)": lambda: cv2.imdecode(buf, cv2.IMREAD_REDUCED_COLOR_4),
+        "mlwatch classify()": lambda: clf.classify(jpeg),
+        "plain OpenCV pipeline": plain_opencv,
+        "naive PIL pipeline": naive,
+    }
+    for fn in contestants.values():  # warm caches, XNNPACK packing, allocator
+        for _ in range(10):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in contestants}
+    for _ in range(args.runs):  # round-robin, so drift hits every contestant alike
+        for name, fn in contestants.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append((time.perf_counter() - t0) * 1000)
+    med = {name: statistics.median(v) for name, v in times.items()}
+    floor = med["invoke only"] + med["reduced decode only (1/4)"]
+    ours = med["mlwatch classify()"]
+
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {platform.python_version()}, "
+        f"threads={args.threads}, runs={args.runs}, frame 1920x1080 JPEG q90 ({len(jpeg):,} bytes)"
+    )
+    print("| stage | median ms |\n| --- | ---: |")
+    for name, value in med.items():
+        print(f"| {name} | {value:.2f} |")
+    print(f"| floor = invoke + reduced decode | {floor:.2f} |")
+    print(f"\nclassify / floor = {ours / floor:.2f}  (target <= 1.15)")
+    print(f"naive / classify = {med['naive PIL pipeline'] / ours:.2f}  (target >= 3.5)")
+    print(f"plain OpenCV / classify = {med['plain OpenCV pipeline'] / ours:.2f}")
+
+    for _ in range(100):
+        clf.classify(jpeg)
+    after_100 = rss_mb()
+    for _ in range(args.soak - 100):
+        clf.classify(jpeg)
+    print(
+        f"\npeak RSS after 100 frames: {after_100:.1f} MB, after {args.soak}: {rss_mb():.1f} MB "
+        f"(growth {rss_mb() - after_100:.1f} MB, target <= 5)"
+    )
+
+
+if __name__ == "__main__":
+    main()

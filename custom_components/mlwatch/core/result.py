@@ -1,0 +1,102 @@
+"""What a classification returns, and the region it looked at: no OpenCV, no runtime needed."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .postprocess import Detection
+
+
+@dataclass(frozen=True, slots=True)
+class Roi:
+    """A region of the frame in relative coordinates (0..1), e.g. where the mat is."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def __post_init__(self) -> None:
+        """Refuse regions that are empty or leave the frame."""
+        eps = 1e-9
+        if not (0 <= self.x < 1 and 0 <= self.y < 1 and self.width > 0 and self.height > 0):
+            raise ValueError(f"Region {self} must start inside the frame and have a size")
+        if self.x + self.width > 1 + eps or self.y + self.height > 1 + eps:
+            raise ValueError(f"Region {self} reaches beyond the frame")
+
+    def pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """The region in a `width` x `height` frame as x0, y0, x1, y1, covering at least 1 pixel."""
+        x0 = min(math.floor(self.x * width), width - 1)
+        y0 = min(math.floor(self.y * height), height - 1)
+        x1 = max(min(math.ceil((self.x + self.width) * width), width), x0 + 1)
+        y1 = max(min(math.ceil((self.y + self.height) * height), height), y0 + 1)
+        return x0, y0, x1, y1
+
+
+FULL_FRAME = Roi(0.0, 0.0, 1.0, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Timings:
+    """Milliseconds spent in each stage of one classification."""
+
+    decode: float
+    preprocess: float
+    invoke: float
+    post: float
+
+    @property
+    def total(self) -> float:
+        """All stages together."""
+        return self.decode + self.preprocess + self.invoke + self.post
+
+
+class ScoreView(Mapping[str, float]):
+    """Label -> score over a model's probability vector, without building a dict per frame."""
+
+    __slots__ = ("_index", "_values")
+
+    def __init__(self, index: Mapping[str, int], values: np.ndarray[Any, Any]) -> None:
+        """Wrap `values`, addressed by the classifier's label index."""
+        self._index = index
+        self._values = values
+
+    def __getitem__(self, label: str) -> float:
+        """The score of `label`."""
+        return float(self._values[self._index[label]])
+
+    def __iter__(self) -> Iterator[str]:
+        """Labels in output order."""
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        """Number of labels."""
+        return len(self._index)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What the model made of one frame."""
+
+    top: list[tuple[str, float]]
+    scores: Mapping[str, float]
+    detections: list[Detection]
+    embedding: np.ndarray[Any, Any] | None
+    timings: Timings
+    frame_size: tuple[int, int]
+    roi: Roi = FULL_FRAME
+    groups: dict[str, float] = field(default_factory=dict)
+
+    def score(self, name: str) -> float:
+        """Score of a label or a label group (0 when absent)."""
+        return self.groups.get(name, self.scores.get(name, 0.0))
+
+    @property
+    def best(self) -> tuple[str, float] | None:
+        """The top label and its score."""
+        return self.top[0] if self.top else None
