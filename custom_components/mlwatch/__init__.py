@@ -2,15 +2,111 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.typing import ConfigType
+
+from .backend import Backend, LocalBackend
+from .const import CONF_CAMERA, CONF_DEVICE, DOMAIN
+from .coordinator import MlwatchCoordinator
+from .core.errors import EdgeTpuModelError, EdgeTpuNotFoundError, MlwatchError
+from .services import async_setup_services
+
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.IMAGE, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:  # noqa: ARG001
-    """Set up one watched camera."""
+@dataclass(slots=True)
+class MlwatchData:
+    """What a loaded entry holds."""
+
+    coordinator: MlwatchCoordinator
+    backend: Backend
+
+
+type MlwatchConfigEntry = ConfigEntry[MlwatchData]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
+    """Register the actions, once for all entries."""
+    async_setup_services(hass)
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:  # noqa: ARG001
-    """Unload one watched camera."""
+def _edgetpu_issue(entry: MlwatchConfigEntry) -> str:
+    return f"edgetpu_missing_{entry.entry_id}"
+
+
+async def _async_create_backend(hass: HomeAssistant, entry: MlwatchConfigEntry) -> Backend:
+    """Load the model where the entry says; a missing Coral falls back to the CPU and says so."""
+    data, options = dict(entry.data), dict(entry.options)
+    placeholders = {"camera": entry.data[CONF_CAMERA], "device": str(data.get(CONF_DEVICE))}
+    try:
+        try:
+            backend = await LocalBackend.create(hass, data, options)
+        except EdgeTpuNotFoundError as err:
+            ir.async_create_issue(
+                hass,
+                DOMAIN,
+                _edgetpu_issue(entry),
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="edgetpu_missing",
+                translation_placeholders={**placeholders, "error": str(err)},
+            )
+            backend = await LocalBackend.create(hass, {**data, CONF_DEVICE: "cpu"}, options)
+        else:
+            ir.async_delete_issue(hass, DOMAIN, _edgetpu_issue(entry))
+    except EdgeTpuModelError as err:
+        # The Coral may come back (unplugged, passed through later): retry rather than give up.
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key=err.key,
+            translation_placeholders={**placeholders, "error": str(err)},
+        ) from err
+    except MlwatchError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key=err.key,
+            translation_placeholders={**placeholders, "error": str(err)},
+        ) from err
+    return backend
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: MlwatchConfigEntry) -> bool:
+    """Load the model, take a first snapshot, then start watching."""
+    backend = await _async_create_backend(hass, entry)
+    coordinator = MlwatchCoordinator(hass, entry, backend)
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except BaseException:
+        await backend.close()
+        raise
+    entry.runtime_data = MlwatchData(coordinator, backend)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    coordinator.async_start()
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     return True
+
+
+async def _async_update_listener(hass: HomeAssistant, entry: MlwatchConfigEntry) -> None:
+    """Options changed: reload so every part sees the same settings."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: MlwatchConfigEntry) -> bool:
+    """Stop watching and release the model."""
+    if unloaded := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        await entry.runtime_data.backend.close()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: MlwatchConfigEntry) -> None:
+    """Forget the entry's repair issue with it."""
+    ir.async_delete_issue(hass, DOMAIN, _edgetpu_issue(entry))

@@ -1,33 +1,210 @@
-"""Config flow for mlwatch: one entry per watched camera."""
+"""Config flow: pick a camera and a model, test them on a real snapshot; options; reconfigure."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
+from homeassistant.components import camera
 from homeassistant.components.camera import DOMAIN as CAMERA_DOMAIN
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
-from homeassistant.helpers.selector import EntitySelector, EntitySelectorConfig
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import selector
 
-from .const import CONF_CAMERA, DOMAIN
+from . import MlwatchConfigEntry
+from .backend import LocalBackend, model_paths
+from .const import (
+    CONF_CAMERA,
+    CONF_DEVICE,
+    CONF_LABELS_PATH,
+    CONF_MODEL,
+    CONF_MODEL_PATH,
+    DEFAULT_OPTIONS,
+    DEVICES,
+    DOMAIN,
+    MODEL_CUSTOM,
+    MODEL_DEFAULT,
+)
+from .core.errors import ImageError, MlwatchError
+from .core.labels import imagenet_groups, load_labels
+from .options import options_schema, validate_options
 from .validation import vol
 
-USER_SCHEMA = vol.Schema(
-    {vol.Required(CONF_CAMERA): EntitySelector(EntitySelectorConfig(domain=CAMERA_DOMAIN))}
-)
+
+def _user_schema(defaults: dict[str, Any]) -> Any:  # noqa: ANN401 - vol.Schema of either library
+    return vol.Schema(
+        {
+            vol.Required(
+                CONF_CAMERA, default=defaults.get(CONF_CAMERA, vol.UNDEFINED)
+            ): selector.EntitySelector(selector.EntitySelectorConfig(domain=CAMERA_DOMAIN)),
+            vol.Required(
+                CONF_MODEL, default=defaults.get(CONF_MODEL, MODEL_DEFAULT)
+            ): selector.SelectSelector(
+                selector.SelectSelectorConfig(
+                    options=[MODEL_DEFAULT, MODEL_CUSTOM], translation_key=CONF_MODEL
+                )
+            ),
+            vol.Required(
+                CONF_DEVICE, default=defaults.get(CONF_DEVICE, "auto")
+            ): selector.SelectSelector(
+                selector.SelectSelectorConfig(options=list(DEVICES), translation_key=CONF_DEVICE)
+            ),
+        }
+    )
+
+
+def _custom_schema(defaults: dict[str, Any]) -> Any:  # noqa: ANN401
+    return vol.Schema(
+        {
+            vol.Required(CONF_MODEL_PATH, default=defaults.get(CONF_MODEL_PATH, "")): str,
+            vol.Required(CONF_LABELS_PATH, default=defaults.get(CONF_LABELS_PATH, "")): str,
+        }
+    )
+
+
+def _inside_config(hass: HomeAssistant, relative: str) -> bool:
+    """Whether a path the user typed stays inside the HA config directory (no I/O)."""
+    root = os.path.normpath(hass.config.config_dir)
+    full = os.path.normpath(hass.config.path(relative))
+    return full.startswith(root + os.sep)
+
+
+async def async_validate(
+    hass: HomeAssistant, data: dict[str, Any]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Fetch one snapshot and run one inference: return form errors and their placeholders."""
+    if data[CONF_MODEL] == MODEL_CUSTOM and not all(
+        _inside_config(hass, data[key]) for key in (CONF_MODEL_PATH, CONF_LABELS_PATH)
+    ):
+        return {"base": "path_outside_config"}, {"error": hass.config.config_dir}
+    try:
+        image = await camera.async_get_image(hass, data[CONF_CAMERA])
+    except HomeAssistantError as err:
+        return {"base": "cannot_read_camera"}, {"error": str(err)}
+    try:
+        backend = await LocalBackend.create(hass, data, {})
+    except MlwatchError as err:
+        return {"base": err.key}, {"error": str(err)}
+    try:
+        await backend.classify(image.content)
+    except ImageError as err:
+        return {"base": "cannot_read_camera"}, {"error": str(err)}
+    finally:
+        await backend.close()
+    return {}, {}
 
 
 class MlwatchConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Handle adding a camera to watch."""
+    """Add a camera to watch."""
 
     VERSION = 1
 
+    def __init__(self) -> None:
+        """Start empty."""
+        self._data: dict[str, Any] = {}
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: MlwatchConfigEntry) -> MlwatchOptionsFlow:  # noqa: ARG004
+        """Thresholds, window, bursts, triggers, region."""
+        return MlwatchOptionsFlow()
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Choose the camera."""
+        """Choose the camera, the model and where to run it."""
         if user_input is not None:
-            camera = user_input[CONF_CAMERA]
-            await self.async_set_unique_id(camera)
+            await self.async_set_unique_id(user_input[CONF_CAMERA])
             self._abort_if_unique_id_configured()
-            state = self.hass.states.get(camera)
-            title = state.name if state else camera
-            return self.async_create_entry(title=title, data={CONF_CAMERA: camera})
-        return self.async_show_form(step_id="user", data_schema=USER_SCHEMA)
+            self._data = dict(user_input)
+            if user_input[CONF_MODEL] == MODEL_CUSTOM:
+                return await self.async_step_custom_model()
+            return await self._async_finish("user", _user_schema(user_input))
+        return self.async_show_form(step_id="user", data_schema=_user_schema({}))
+
+    async def async_step_custom_model(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A .tflite model and its labels file, under the HA config directory."""
+        if user_input is not None:
+            self._data.update(user_input)
+            return await self._async_finish("custom_model", _custom_schema(user_input))
+        return self.async_show_form(step_id="custom_model", data_schema=_custom_schema(self._data))
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change camera, model or device of an existing entry."""
+        entry = self._get_reconfigure_entry()
+        if user_input is not None:
+            if user_input[CONF_CAMERA] != entry.unique_id:
+                await self.async_set_unique_id(user_input[CONF_CAMERA])
+                self._abort_if_unique_id_configured()
+            self._data = {**entry.data, **user_input}
+            if user_input[CONF_MODEL] == MODEL_CUSTOM:
+                return await self.async_step_custom_model()
+            self._data.pop(CONF_MODEL_PATH, None)
+            self._data.pop(CONF_LABELS_PATH, None)
+            return await self._async_finish("reconfigure", _user_schema(user_input))
+        return self.async_show_form(
+            step_id="reconfigure", data_schema=_user_schema(dict(entry.data))
+        )
+
+    async def _async_finish(self, step_id: str, schema: Any) -> ConfigFlowResult:  # noqa: ANN401
+        """Test camera and model; create or update the entry, or show the step again."""
+        errors, placeholders = await async_validate(self.hass, self._data)
+        if errors:
+            return self.async_show_form(
+                step_id=step_id,
+                data_schema=schema,
+                errors=errors,
+                description_placeholders=placeholders,
+            )
+        state = self.hass.states.get(self._data[CONF_CAMERA])
+        title = state.name if state else self._data[CONF_CAMERA]
+        if self.source == "reconfigure":
+            return self.async_update_reload_and_abort(
+                self._get_reconfigure_entry(),
+                unique_id=self._data[CONF_CAMERA],
+                title=title,
+                data=self._data,
+            )
+        return self.async_create_entry(title=title, data=self._data, options=dict(DEFAULT_OPTIONS))
+
+
+class MlwatchOptionsFlow(OptionsFlow):
+    """Edit when mlwatch looks and when it speaks; the entry reloads on save."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """All options on one form."""
+        entry: MlwatchConfigEntry = self.config_entry
+        current = {**DEFAULT_OPTIONS, **entry.options}
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = validate_options(user_input)
+            if not errors:
+                return self.async_create_entry(data=user_input)
+            current = {**current, **user_input}
+        choices = await self._async_label_choices()
+        return self.async_show_form(
+            step_id="init", data_schema=options_schema(current, choices), errors=errors
+        )
+
+    async def _async_label_choices(self) -> list[str]:
+        """Groups first, then the model's labels; read from the loaded model or its file."""
+        entry: MlwatchConfigEntry = self.config_entry
+        if getattr(entry, "runtime_data", None) is not None:
+            info = entry.runtime_data.backend.info
+            return [*info.groups, *info.labels]
+        _, labels_file = model_paths(self.hass, dict(entry.data))
+        return await self.hass.async_add_executor_job(_read_label_choices, labels_file)
+
+
+def _read_label_choices(path: Path) -> list[str]:
+    """Label names and built-in groups from a labels file (entry not loaded)."""
+    try:
+        labels = load_labels(path)
+    except MlwatchError:
+        return []
+    names = [labels[i] for i in sorted(labels)]
+    return [*(g.name for g in imagenet_groups(names)), *names]

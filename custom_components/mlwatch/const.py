@@ -1,6 +1,67 @@
 """Constants for mlwatch."""
 
+from __future__ import annotations
+
+from pathlib import Path
 from typing import Final
 
 DOMAIN: Final = "mlwatch"
+
+# Entry data: what to watch and with which model.
 CONF_CAMERA: Final = "camera"
+CONF_MODEL: Final = "model"
+CONF_MODEL_PATH: Final = "model_path"
+CONF_LABELS_PATH: Final = "labels_path"
+CONF_DEVICE: Final = "device"
+MODEL_DEFAULT: Final = "default"
+MODEL_CUSTOM: Final = "custom"
+DEVICES: Final = ("auto", "cpu", "usb", "pci")
+
+# Entry options: when to look and when to speak.
+CONF_WATCHED: Final = "watched"
+CONF_ON_THRESHOLD: Final = "on_threshold"
+CONF_OFF_THRESHOLD: Final = "off_threshold"
+CONF_K: Final = "k"
+CONF_N: Final = "n"
+CONF_COOLDOWN: Final = "cooldown"
+CONF_BURST_SIZE: Final = "burst_size"
+CONF_BURST_INTERVAL: Final = "burst_interval"
+CONF_TRIGGERS: Final = "triggers"
+CONF_SCAN_INTERVAL: Final = "scan_interval"
+CONF_ROI: Final = "roi"
+CONF_THREADS: Final = "threads"
+
+DEFAULT_OPTIONS: Final[dict[str, object]] = {
+    CONF_WATCHED: ["cat"],
+    CONF_ON_THRESHOLD: 0.6,
+    CONF_OFF_THRESHOLD: 0.3,
+    CONF_K: 3,
+    CONF_N: 5,
+    CONF_COOLDOWN: 60,
+    CONF_BURST_SIZE: 10,
+    CONF_BURST_INTERVAL: 1.0,
+    CONF_TRIGGERS: [],
+    CONF_SCAN_INTERVAL: 0,  # periodic scans are off unless asked for
+    CONF_ROI: "",
+    CONF_THREADS: 2,
+}
+
+# While an episode is open the camera keeps being sampled, so it can end; but not forever.
+MAX_TRACKING_SECONDS: Final = 600
+
+MODELS_DIR: Final = Path(__file__).parent / "models"
+DEFAULT_MODEL_FILE: Final = MODELS_DIR / "efficientnet_lite0_int8.tflite"
+DEFAULT_LABELS_FILE: Final = MODELS_DIR / "imagenet_labels.txt"
+
+# Installed on demand by the in-process backend: these have no wheels for HA OS (musl).
+RUNTIME_REQUIREMENTS: Final = ["ai-edge-litert==2.3.0", "opencv-python-headless==5.0.0.93"]
+
+EVENT_DETECTION: Final = "mlwatch_detection"
+EVENT_CLEARED: Final = "mlwatch_cleared"
+EVENT_TYPE_DETECTED: Final = "detected"
+EVENT_TYPE_CLEARED: Final = "cleared"
+
+SERVICE_CLASSIFY: Final = "classify"
+SERVICE_SCAN: Final = "scan"
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_CAMERA: Final = "camera"

@@ -27,6 +27,7 @@ def photo(name: str) -> np.ndarray[Any, Any]:
     return image
 
 
+@cache
 def snapshot(name: str, size: tuple[int, int] = (1920, 1080), quality: int = 90) -> bytes:
     """The photo as a camera would send it: a JPEG at `size` (width, height)."""
     bgr = cv2.cvtColor(

@@ -1,0 +1,63 @@
+"""Image entity: the best frame of the last detection, with the region and boxes drawn."""
+
+from __future__ import annotations
+
+from homeassistant.components.image import ImageEntity
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+from . import MlwatchConfigEntry
+from .annotate import annotate
+from .coordinator import MlwatchCoordinator
+from .core.result import FULL_FRAME
+from .entity import MlwatchEntity
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: MlwatchConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Add the camera's detection image."""
+    async_add_entities([DetectionImage(hass, entry.runtime_data.coordinator)])
+
+
+class DetectionImage(MlwatchEntity, ImageEntity):
+    """The frame that made the last detection fire."""
+
+    _attr_translation_key = "detection_image"
+    _attr_content_type = "image/jpeg"
+
+    def __init__(self, hass: HomeAssistant, coordinator: MlwatchCoordinator) -> None:
+        """One per camera."""
+        MlwatchEntity.__init__(self, coordinator, "detection_image")
+        ImageEntity.__init__(self, hass)
+        self._rendered: tuple[str, bytes] | None = None
+        self._sync_timestamp()
+
+    @callback
+    def _sync_timestamp(self) -> None:
+        record = self.coordinator.last_detection
+        self._attr_image_last_updated = record.at if record else None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._sync_timestamp()
+        super()._handle_coordinator_update()
+
+    async def async_image(self) -> bytes | None:
+        """The annotated best frame, drawn once per detection."""
+        record = self.coordinator.last_detection
+        if record is None:
+            return None
+        detection_id = record.event.detection_id
+        if self._rendered is None or self._rendered[0] != detection_id:
+            frame = record.event.best_frame
+            roi = None if frame.result.roi == FULL_FRAME else frame.result.roi
+            image = await self.hass.async_add_executor_job(
+                annotate, frame.image, roi, frame.result.detections
+            )
+            self._rendered = (detection_id, image)
+        return self._rendered[1]

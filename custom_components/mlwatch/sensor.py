@@ -1,0 +1,127 @@
+"""Sensors: what the last frame showed, how fast, how many frames, and what was seen today."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTime
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from . import MlwatchConfigEntry
+from .coordinator import MlwatchCoordinator
+from .entity import MlwatchEntity
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class MlwatchSensorDescription(SensorEntityDescription):
+    """How to read one sensor from the coordinator."""
+
+    value_fn: Callable[[MlwatchCoordinator], StateType]
+    attrs_fn: Callable[[MlwatchCoordinator], dict[str, Any]] | None = None
+
+
+def _best(c: MlwatchCoordinator) -> tuple[str, float] | None:
+    return c.data.best if c.data else None
+
+
+def _confidence(c: MlwatchCoordinator) -> float | None:
+    best = _best(c)
+    return round(best[1] * 100, 1) if best else None
+
+
+def _seen_today(c: MlwatchCoordinator) -> str | None:
+    common = c.seen_today.most_common(1)
+    return common[0][0] if common else None
+
+
+SENSORS: tuple[MlwatchSensorDescription, ...] = (
+    MlwatchSensorDescription(
+        key="top_label",
+        translation_key="top_label",
+        value_fn=lambda c: best[0] if (best := _best(c)) else None,
+    ),
+    MlwatchSensorDescription(
+        key="confidence",
+        translation_key="confidence",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=_confidence,
+    ),
+    MlwatchSensorDescription(
+        key="inference_time",
+        translation_key="inference_time",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MILLISECONDS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: round(c.data.timings.total, 2) if c.data else None,
+    ),
+    MlwatchSensorDescription(
+        key="frames_processed",
+        translation_key="frames_processed",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.frames_processed,
+    ),
+    MlwatchSensorDescription(
+        key="frames_dropped",
+        translation_key="frames_dropped",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda c: c.frames_dropped,
+    ),
+    MlwatchSensorDescription(
+        key="seen_today",
+        translation_key="seen_today",
+        value_fn=_seen_today,
+        attrs_fn=lambda c: dict(c.seen_today.most_common()),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,  # noqa: ARG001
+    entry: MlwatchConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Add the camera's sensors."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(MlwatchSensor(coordinator, d) for d in SENSORS)
+
+
+class MlwatchSensor(MlwatchEntity, SensorEntity):
+    """A value read from the coordinator."""
+
+    entity_description: MlwatchSensorDescription
+
+    def __init__(
+        self, coordinator: MlwatchCoordinator, description: MlwatchSensorDescription
+    ) -> None:
+        """Describe by `description`."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> StateType:
+        """The current value."""
+        return self.entity_description.value_fn(self.coordinator)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Per-label counts, where the sensor has them."""
+        fn = self.entity_description.attrs_fn
+        return fn(self.coordinator) if fn else None

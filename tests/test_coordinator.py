@@ -1,0 +1,257 @@
+"""The product's core promise: one event per real episode, from real photos on the real model."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import Event, HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.mlwatch.const import (
+    CONF_BURST_INTERVAL,
+    CONF_BURST_SIZE,
+    CONF_K,
+    CONF_N,
+    CONF_SCAN_INTERVAL,
+    CONF_TRIGGERS,
+    EVENT_CLEARED,
+    EVENT_DETECTION,
+)
+from custom_components.mlwatch.coordinator import MlwatchCoordinator
+from tests.conftest import CAT, EMPTY, FakeCamera, camera_error, wait_for
+
+DOORBELL = "binary_sensor.doorbell"
+RING = "event.doorbell_ring"
+
+
+def coordinator(entry: MockConfigEntry) -> MlwatchCoordinator:
+    c: MlwatchCoordinator = entry.runtime_data.coordinator
+    return c
+
+
+@pytest.fixture
+def bus(hass: HomeAssistant) -> list[Event[dict[str, Any]]]:
+    events: list[Event[dict[str, Any]]] = []
+    hass.bus.async_listen(EVENT_DETECTION, events.append)
+    hass.bus.async_listen(EVENT_CLEARED, events.append)
+    return events
+
+
+async def test_a_burst_of_real_frames_gives_one_detection_and_one_clear(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    bus: list[Event[dict[str, Any]]],
+) -> None:
+    # cat, cat, empty, cat: K=2 of N=3 fires once; the odd empty frame does not split the episode.
+    fake_camera.play([CAT, CAT, EMPTY, CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
+    coordinator(loaded).async_start_burst()
+    await wait_for(lambda: len(bus) == 2)
+    await wait_for(lambda: not coordinator(loaded).bursting)
+    detected, cleared = bus
+    assert detected.event_type == EVENT_DETECTION
+    assert cleared.event_type == EVENT_CLEARED
+    data = detected.data
+    assert data["label"] == "cat"
+    assert data["camera"] == "camera.front_door"
+    assert data["config_entry_id"] == loaded.entry_id
+    assert data["image_entity_id"] == "image.front_door_last_detection"
+    # The cat photo's ImageNet cat classes sum to ~0.95 on the default model; both frames agree.
+    assert data["frames"] == [pytest.approx(0.95, abs=0.03)] * 2
+    assert data["confidence"] == pytest.approx(data["frames"][0])
+    assert data["best_score"] == data["confidence"]
+    assert cleared.data["detection_id"] == data["detection_id"]
+    assert [e.event_type for e in bus] == [EVENT_DETECTION, EVENT_CLEARED]  # nothing more
+    assert hass.states.get("binary_sensor.front_door_cat").state == STATE_OFF
+    assert hass.states.get("sensor.front_door_seen_today").state == "cat"
+    assert hass.states.get("sensor.front_door_seen_today").attributes["cat"] == 1
+    event_state = hass.states.get("event.front_door_detection")
+    assert event_state.attributes["event_type"] == "cleared"
+
+
+async def test_binary_sensor_is_on_during_the_episode(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    bus: list[Event[dict[str, Any]]],
+) -> None:
+    fake_camera.play([CAT])  # the cat stays
+    coordinator(loaded).async_start_burst()
+    await wait_for(lambda: len(bus) == 1)
+    state = hass.states.get("binary_sensor.front_door_cat")
+    assert state.state == STATE_ON
+    assert state.attributes["detection_id"] == bus[0].data["detection_id"]
+    event_state = hass.states.get("event.front_door_detection")
+    assert event_state.attributes["event_type"] == "detected"
+    assert event_state.attributes["label"] == "cat"
+    # While the episode is open the camera keeps being sampled, so it ends when the cat leaves.
+    fake_camera.play([EMPTY])
+    await wait_for(lambda: len(bus) == 2)
+    assert hass.states.get("binary_sensor.front_door_cat").state == STATE_OFF
+
+
+@pytest.mark.parametrize(
+    ("trigger", "fire"),
+    [
+        (
+            DOORBELL,
+            [
+                ("off", None),
+                ("on", 1),
+                ("on", None),
+                ("off", None),
+                ("unavailable", None),
+                ("on", 1),
+            ],
+        ),
+        (RING, [("2026-01-01T00:00:00", 1), ("unavailable", None), ("2026-01-01T00:01:00", 1)]),
+    ],
+)
+async def test_trigger_entities_start_bursts(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    entry: MockConfigEntry,
+    options: dict[str, Any],
+    trigger: str,
+    fire: list[tuple[str, int | None]],
+) -> None:
+    hass.config_entries.async_update_entry(
+        entry, options={**options, CONF_TRIGGERS: [trigger], CONF_BURST_SIZE: 2}
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    c = coordinator(entry)
+    for state, bursts in fire:
+        before = c.frames_processed
+        hass.states.async_set(trigger, state)
+        await hass.async_block_till_done()
+        if bursts:
+            assert c.bursting
+            await wait_for(lambda: not c.bursting)
+            assert c.frames_processed == before + 2
+        else:
+            assert not c.bursting
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_trigger_during_a_burst_extends_it(
+    hass: HomeAssistant, fake_camera: FakeCamera, entry: MockConfigEntry, options: dict[str, Any]
+) -> None:
+    hass.config_entries.async_update_entry(
+        entry,
+        options={
+            **options,
+            CONF_BURST_SIZE: 4,
+            CONF_BURST_INTERVAL: 0.1,
+            CONF_TRIGGERS: [DOORBELL],
+        },
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    c = coordinator(entry)
+    start = c.frames_processed
+    hass.states.async_set(DOORBELL, "on")
+    await asyncio.sleep(0.25)
+    task = c._burst_task
+    hass.states.async_set(DOORBELL, "off")
+    hass.states.async_set(DOORBELL, "on")  # second ring mid-burst
+    await hass.async_block_till_done(wait_background_tasks=False)
+    assert c._burst_task is task  # the same burst, not a second one
+    await wait_for(lambda: not c.bursting)
+    assert c.frames_processed - start >= 6  # ~3 before the ring, then 4 more
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_frames_that_cannot_keep_up_are_dropped_and_counted(
+    hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
+) -> None:
+    c = coordinator(loaded)
+    start = c.frames_processed
+    fake_camera.delay = 0.18  # a slow camera/backend: each frame takes ~4 burst intervals
+    c.async_start_burst()  # 6 ticks, 0.05 s apart
+    await wait_for(lambda: not c.bursting and not c._busy)
+    processed = c.frames_processed - start
+    assert processed + c.frames_dropped == 6
+    assert c.frames_dropped >= 3
+    assert hass.states.get("sensor.front_door_frames_dropped").state == str(c.frames_dropped)
+
+
+async def test_camera_failure_makes_entities_unavailable_and_they_recover(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    c = coordinator(loaded)
+    fake_camera.play([camera_error(), camera_error(), camera_error()])
+    c.async_start_burst()
+    await wait_for(lambda: not c.bursting and not c._busy)
+    for entity in (
+        "sensor.front_door_top_label",
+        "binary_sensor.front_door_cat",
+        "event.front_door_detection",
+    ):
+        assert hass.states.get(entity).state == STATE_UNAVAILABLE
+    assert caplog.text.count("Cannot get a snapshot from camera.front_door") == 1  # logged once
+    fake_camera.play([EMPTY])
+    c.async_start_burst()
+    await wait_for(lambda: not c.bursting and not c._busy)
+    assert hass.states.get("sensor.front_door_top_label").state == "espresso"
+    assert "Snapshots from camera.front_door are back" in caplog.text
+
+
+async def test_periodic_scan_samples_when_asked_to(
+    hass: HomeAssistant, fake_camera: FakeCamera, entry: MockConfigEntry, options: dict[str, Any]
+) -> None:
+    hass.config_entries.async_update_entry(entry, options={**options, CONF_SCAN_INTERVAL: 1})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    c = coordinator(entry)
+    start = c.frames_processed
+    await wait_for(lambda: c.frames_processed >= start + 2, timeout=5)
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_no_periodic_scan_by_default(
+    hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
+) -> None:
+    served = fake_camera.served
+    await asyncio.sleep(1.2)
+    assert fake_camera.served == served
+
+
+async def test_seen_today_resets_at_midnight(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    bus: list[Event[dict[str, Any]]],
+) -> None:
+    c = coordinator(loaded)
+    fake_camera.play([CAT, CAT, EMPTY])
+    c.async_start_burst()
+    await wait_for(lambda: len(bus) == 2)
+    assert hass.states.get("sensor.front_door_seen_today").state == "cat"
+    c._today = c._today.replace(year=c._today.year - 1)  # as if the day had turned
+    c._on_midnight(None)  # type: ignore[arg-type]
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.front_door_seen_today").state == "unknown"
+    assert c.seen_today == {}
+
+
+async def test_k_of_n_from_options(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    entry: MockConfigEntry,
+    options: dict[str, Any],
+    bus: list[Event[dict[str, Any]]],
+) -> None:
+    # With K=3 of N=3 the same frames (one empty among cats) never fire.
+    hass.config_entries.async_update_entry(
+        entry, options={**options, CONF_K: 3, CONF_N: 3, CONF_BURST_SIZE: 6}
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    fake_camera.play([CAT, CAT, EMPTY, CAT, CAT, EMPTY])
+    coordinator(entry).async_start_burst()
+    await wait_for(lambda: not coordinator(entry).bursting)
+    assert bus == []
+    await hass.config_entries.async_unload(entry.entry_id)
