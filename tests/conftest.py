@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import logging
+import re
 from collections.abc import AsyncGenerator, Callable, Generator, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
 import pytest
 from homeassistant import block_async_io
 from homeassistant.components.camera import Image
-from homeassistant.core import HomeAssistant
+from homeassistant.const import __version__ as ha_version
+from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
 
 from custom_components.mlwatch.const import (
     CONF_BURST_INTERVAL,
@@ -29,16 +37,51 @@ from custom_components.mlwatch.const import (
     DOMAIN,
     MODEL_DEFAULT,
 )
-from tests.core.conftest import snapshot
-
-# The same guard HA runs with: a blocking call on the event loop fails the test.
-if not block_async_io._BLOCKED_CALLS.calls:
-    block_async_io.enable()
+from tests.core.conftest import snapshot as jpeg_snapshot
 
 CAMERA = "camera.front_door"
 # A mat with nothing interesting on it: the coffee photo scores ~0 for cats.
 EMPTY = "coffee"
 CAT = "chelsea"
+
+
+class BlockingCallLog(logging.Handler):
+    """Collects HA's 'Detected blocking call' reports whose offender is mlwatch's own code."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        offender = re.search(r"\) in (\S+), line \d+: ", message)
+        if offender and "/custom_components/mlwatch/" in offender.group(1):
+            self.found.append(message)
+
+
+@pytest.fixture(autouse=True)
+def no_blocking_calls(request: pytest.FixtureRequest) -> Generator[None]:
+    """HA's blocking-call guard, on for every test that runs HA, file reads included.
+
+    For custom integrations HA only logs such calls; here one from mlwatch fails the test.
+    """
+    if "hass" not in request.fixturenames:
+        yield
+        return
+    block_async_io._IN_TESTS = False  # HA skips file I/O checks in tests; we do not
+    block_async_io.enable()
+    handler = BlockingCallLog()
+    logger = logging.getLogger("homeassistant.util.loop")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        calls = block_async_io._BLOCKED_CALLS.calls
+        for call in calls:
+            setattr(call.object, call.function, call.original_func)
+        calls.clear()
+    assert not handler.found, handler.found[0]
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +113,8 @@ class FakeCamera:
         if isinstance(item, BaseException):
             raise item
         # Encoding is slow enough to trip HA's slow-callback warning: off the loop, like real I/O.
-        return Image("image/jpeg", await hass.async_add_executor_job(snapshot, item, self.size))
+        content = await hass.async_add_executor_job(jpeg_snapshot, item, self.size)
+        return Image("image/jpeg", content)
 
 
 @pytest.fixture
@@ -80,6 +124,13 @@ def fake_camera(hass: HomeAssistant) -> Generator[FakeCamera]:
     cam = FakeCamera()
     with patch("homeassistant.components.camera.async_get_image", cam.get_image):
         yield cam
+
+
+def state(hass: HomeAssistant, entity_id: str) -> State:
+    """The entity's state, which must exist."""
+    current = hass.states.get(entity_id)
+    assert current is not None, f"{entity_id} does not exist"
+    return current
 
 
 def camera_error(message: str = "Camera is offline") -> HomeAssistantError:
@@ -96,7 +147,7 @@ def options() -> dict[str, Any]:
         CONF_N: 3,
         CONF_COOLDOWN: 0,
         CONF_BURST_SIZE: 6,
-        CONF_BURST_INTERVAL: 0.05,
+        CONF_BURST_INTERVAL: 0.1,
     }
 
 
@@ -105,6 +156,7 @@ def entry(hass: HomeAssistant, options: dict[str, Any]) -> MockConfigEntry:
     """An mlwatch entry for the front door on the bundled model."""
     e = MockConfigEntry(
         domain=DOMAIN,
+        entry_id="01JMLWATCH0FR0NTD00R000000",  # fixed, for snapshots
         title="Front door",
         unique_id=CAMERA,
         data={CONF_CAMERA: CAMERA, CONF_MODEL: MODEL_DEFAULT, CONF_DEVICE: "cpu"},
@@ -127,8 +179,31 @@ async def loaded(
         await hass.async_block_till_done()
 
 
-async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:  # noqa: ASYNC109
     """Let the event loop run until `predicate` holds (bursts run on real time)."""
     async with asyncio.timeout(timeout):
-        while not predicate():
+        while not predicate():  # noqa: ASYNC110 - the condition lives in HA state, not an Event
             await asyncio.sleep(0.01)
+
+
+class VersionedSnapshots(HomeAssistantSnapshotExtension):  # type: ignore[misc]
+    """Snapshots per HA release: registry entries gain fields between the versions we test."""
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        major, minor = ha_version.split(".")[:2]
+        return str(Path(test_location.filepath).parent / "snapshots" / f"ha{major}.{minor}")
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """HA's snapshot serializer, stored per HA version."""
+    return snapshot.use_extension(VersionedSnapshots)
+
+
+@pytest.fixture
+def steady_clock() -> Generator[None]:
+    """Each stage of a classification takes exactly 1 ms (the core's clock is a boundary)."""
+    ticks = itertools.count(step=0.001)
+    with patch("custom_components.mlwatch.core.engine.perf_counter", lambda: next(ticks)):
+        yield

@@ -21,7 +21,7 @@ from custom_components.mlwatch.const import (
     EVENT_DETECTION,
 )
 from custom_components.mlwatch.coordinator import MlwatchCoordinator
-from tests.conftest import CAT, EMPTY, FakeCamera, camera_error, wait_for
+from tests.conftest import CAT, EMPTY, FakeCamera, camera_error, state, wait_for
 
 DOORBELL = "binary_sensor.doorbell"
 RING = "event.doorbell_ring"
@@ -65,11 +65,10 @@ async def test_a_burst_of_real_frames_gives_one_detection_and_one_clear(
     assert data["best_score"] == data["confidence"]
     assert cleared.data["detection_id"] == data["detection_id"]
     assert [e.event_type for e in bus] == [EVENT_DETECTION, EVENT_CLEARED]  # nothing more
-    assert hass.states.get("binary_sensor.front_door_cat").state == STATE_OFF
-    assert hass.states.get("sensor.front_door_seen_today").state == "cat"
-    assert hass.states.get("sensor.front_door_seen_today").attributes["cat"] == 1
-    event_state = hass.states.get("event.front_door_detection")
-    assert event_state.attributes["event_type"] == "cleared"
+    assert state(hass, "binary_sensor.front_door_cat").state == STATE_OFF
+    assert state(hass, "sensor.front_door_seen_today").state == "cat"
+    assert state(hass, "sensor.front_door_seen_today").attributes["cat"] == 1
+    assert state(hass, "event.front_door_detection").attributes["event_type"] == "cleared"
 
 
 async def test_binary_sensor_is_on_during_the_episode(
@@ -81,16 +80,16 @@ async def test_binary_sensor_is_on_during_the_episode(
     fake_camera.play([CAT])  # the cat stays
     coordinator(loaded).async_start_burst()
     await wait_for(lambda: len(bus) == 1)
-    state = hass.states.get("binary_sensor.front_door_cat")
-    assert state.state == STATE_ON
-    assert state.attributes["detection_id"] == bus[0].data["detection_id"]
-    event_state = hass.states.get("event.front_door_detection")
+    sensor = state(hass, "binary_sensor.front_door_cat")
+    assert sensor.state == STATE_ON
+    assert sensor.attributes["detection_id"] == bus[0].data["detection_id"]
+    event_state = state(hass, "event.front_door_detection")
     assert event_state.attributes["event_type"] == "detected"
     assert event_state.attributes["label"] == "cat"
     # While the episode is open the camera keeps being sampled, so it ends when the cat leaves.
     fake_camera.play([EMPTY])
     await wait_for(lambda: len(bus) == 2)
-    assert hass.states.get("binary_sensor.front_door_cat").state == STATE_OFF
+    assert state(hass, "binary_sensor.front_door_cat").state == STATE_OFF
 
 
 @pytest.mark.parametrize(
@@ -123,9 +122,9 @@ async def test_trigger_entities_start_bursts(
     )
     assert await hass.config_entries.async_setup(entry.entry_id)
     c = coordinator(entry)
-    for state, bursts in fire:
+    for value, bursts in fire:
         before = c.frames_processed
-        hass.states.async_set(trigger, state)
+        hass.states.async_set(trigger, value)
         await hass.async_block_till_done()
         if bursts:
             assert c.bursting
@@ -168,13 +167,13 @@ async def test_frames_that_cannot_keep_up_are_dropped_and_counted(
 ) -> None:
     c = coordinator(loaded)
     start = c.frames_processed
-    fake_camera.delay = 0.18  # a slow camera/backend: each frame takes ~4 burst intervals
-    c.async_start_burst()  # 6 ticks, 0.05 s apart
+    fake_camera.delay = 0.35  # a slow camera/backend: each frame takes ~4 burst intervals
+    c.async_start_burst()  # 6 ticks, 0.1 s apart
     await wait_for(lambda: not c.bursting and not c._busy)
     processed = c.frames_processed - start
     assert processed + c.frames_dropped == 6
     assert c.frames_dropped >= 3
-    assert hass.states.get("sensor.front_door_frames_dropped").state == str(c.frames_dropped)
+    assert state(hass, "sensor.front_door_frames_dropped").state == str(c.frames_dropped)
 
 
 async def test_camera_failure_makes_entities_unavailable_and_they_recover(
@@ -192,12 +191,12 @@ async def test_camera_failure_makes_entities_unavailable_and_they_recover(
         "binary_sensor.front_door_cat",
         "event.front_door_detection",
     ):
-        assert hass.states.get(entity).state == STATE_UNAVAILABLE
+        assert state(hass, entity).state == STATE_UNAVAILABLE
     assert caplog.text.count("Cannot get a snapshot from camera.front_door") == 1  # logged once
     fake_camera.play([EMPTY])
     c.async_start_burst()
     await wait_for(lambda: not c.bursting and not c._busy)
-    assert hass.states.get("sensor.front_door_top_label").state == "espresso"
+    assert state(hass, "sensor.front_door_top_label").state == "espresso"
     assert "Snapshots from camera.front_door are back" in caplog.text
 
 
@@ -230,11 +229,11 @@ async def test_seen_today_resets_at_midnight(
     fake_camera.play([CAT, CAT, EMPTY])
     c.async_start_burst()
     await wait_for(lambda: len(bus) == 2)
-    assert hass.states.get("sensor.front_door_seen_today").state == "cat"
+    assert state(hass, "sensor.front_door_seen_today").state == "cat"
     c._today = c._today.replace(year=c._today.year - 1)  # as if the day had turned
     c._on_midnight(None)  # type: ignore[arg-type]
     await hass.async_block_till_done()
-    assert hass.states.get("sensor.front_door_seen_today").state == "unknown"
+    assert state(hass, "sensor.front_door_seen_today").state == "unknown"
     assert c.seen_today == {}
 
 

@@ -1,36 +1,169 @@
-"""Loading, setting up and unloading the integration."""
+"""Setting up, unloading and reloading entries; what happens when the model or Coral is missing."""
 
 from __future__ import annotations
 
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+import pytest
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.loader import async_get_integration
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.mlwatch.const import CONF_CAMERA, DOMAIN
+from custom_components.mlwatch.const import (
+    CONF_DEVICE,
+    CONF_LABELS_PATH,
+    CONF_MODEL,
+    CONF_MODEL_PATH,
+    DEFAULT_LABELS_FILE,
+    DOMAIN,
+    MODEL_CUSTOM,
+)
+from tests.conftest import FakeCamera, camera_error
+from tests.test_config_flow import EDGETPU_MODEL
+
+
+def inference_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(f"{DOMAIN}_inference")]
 
 
 async def test_integration_loads_from_custom_components(hass: HomeAssistant) -> None:
     integration = await async_get_integration(hass, DOMAIN)
     assert not integration.is_built_in
     assert integration.config_flow
+    # Nothing that lacks musl wheels: HA OS must be able to load the integration.
     assert integration.requirements == []
 
 
-async def test_setup_and_unload_leave_nothing_behind(hass: HomeAssistant) -> None:
-    entry = MockConfigEntry(
-        domain=DOMAIN, data={CONF_CAMERA: "camera.door"}, unique_id="camera.door"
-    )
-    entry.add_to_hass(hass)
-    # The first setup also loads our dependencies (camera, http) and their listeners stay;
-    # a second cycle must then leave the bus exactly as it found it.
-    listeners: list[dict[str, int]] = []
-    for _ in range(2):
+async def test_setup_unload_reload_leave_nothing_behind(
+    hass: HomeAssistant, fake_camera: FakeCamera, entry: MockConfigEntry
+) -> None:
+    # The first cycle also loads our dependencies (camera, http) whose listeners stay; every
+    # later cycle must leave the bus, the tasks and the threads exactly as it found them.
+    snapshots: list[tuple[dict[str, int], int]] = []
+    for _ in range(3):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
         assert entry.state is ConfigEntryState.LOADED
+        assert len(inference_threads()) == 1
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        assert len(inference_threads()) == 1
         assert await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
         assert entry.state is ConfigEntryState.NOT_LOADED
-        listeners.append(hass.bus.async_listeners())
-    assert listeners[0] == listeners[1]
+        assert inference_threads() == []
+        snapshots.append((hass.bus.async_listeners(), len(hass.data.get("integrations", {}))))
+    assert snapshots[1] == snapshots[2]
+
+
+async def test_missing_edgetpu_falls_back_to_cpu_and_raises_a_repair_issue(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_DEVICE: "usb"})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.backend.info.device == "cpu"
+    issue = issue_registry.async_get_issue(DOMAIN, f"edgetpu_missing_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_key == "edgetpu_missing"
+    assert issue.translation_placeholders is not None
+    assert "libedgetpu.so.1" in issue.translation_placeholders["error"]
+    assert issue.severity is ir.IssueSeverity.WARNING
+    # Back on the CPU by choice: the issue goes away with the reload.
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_DEVICE: "cpu"})
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, f"edgetpu_missing_{entry.entry_id}") is None
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_removing_the_entry_removes_its_issue(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_DEVICE: "pci:0"})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, f"edgetpu_missing_{entry.entry_id}")
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, f"edgetpu_missing_{entry.entry_id}") is None
+
+
+def _custom(hass: HomeAssistant, model: Path) -> dict[str, str]:
+    folder = Path(hass.config.path("models"))
+    folder.mkdir(exist_ok=True)
+    shutil.copy(model, folder / "m.tflite")
+    shutil.copy(DEFAULT_LABELS_FILE, folder / "l.txt")
+    return {
+        CONF_MODEL: MODEL_CUSTOM,
+        CONF_MODEL_PATH: "models/m.tflite",
+        CONF_LABELS_PATH: "models/l.txt",
+    }
+
+
+async def test_edgetpu_model_without_coral_retries_later(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    custom = await hass.async_add_executor_job(_custom, hass, EDGETPU_MODEL)
+    hass.config_entries.async_update_entry(entry, data={**entry.data, **custom, CONF_DEVICE: "usb"})
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert "needs a Coral Edge TPU" in str(entry.reason)
+    assert issue_registry.async_get_issue(DOMAIN, f"edgetpu_missing_{entry.entry_id}")
+    assert inference_threads() == []
+
+
+async def test_broken_model_is_a_setup_error(
+    hass: HomeAssistant, fake_camera: FakeCamera, entry: MockConfigEntry
+) -> None:
+    custom = await hass.async_add_executor_job(
+        _custom, hass, DEFAULT_LABELS_FILE
+    )  # text, not a model
+    hass.config_entries.async_update_entry(entry, data={**entry.data, **custom})
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert "not a TFLite model" in str(entry.reason)
+
+
+async def test_camera_down_at_startup_retries(
+    hass: HomeAssistant, fake_camera: FakeCamera, entry: MockConfigEntry
+) -> None:
+    fake_camera.play([camera_error("Camera not ready")])
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert inference_threads() == []  # the model loaded for the attempt was released
+
+
+async def test_no_opencv_is_a_clear_runtime_error(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As on HA OS: the integration loads, but the in-process runtime cannot be imported.
+    for name in [m for m in sys.modules if m.startswith("custom_components.mlwatch.core.")]:
+        if name.rsplit(".", 1)[1] in ("engine", "preprocess"):
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "cv2", None)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert "OpenCV or numpy cannot be imported" in str(entry.reason)

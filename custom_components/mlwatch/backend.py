@@ -130,9 +130,13 @@ class LocalBackend:
                 model,
                 labels,
                 data.get(CONF_DEVICE, "auto"),
-                options.get(CONF_THREADS, 2),
+                int(options.get(CONF_THREADS, 2)),
             )
-        except BaseException:
+        except Exception:
+            # Let the worker thread end before reporting, so a failed load leaves nothing behind.
+            await hass.async_add_executor_job(partial(executor.shutdown, wait=True))
+            raise
+        except BaseException:  # cancelled: do not await again
             executor.shutdown(wait=False)
             raise
         return cls(hass, executor, clf, info)

@@ -29,7 +29,7 @@ from .const import (
 )
 from .core.errors import ImageError, MlwatchError
 from .core.labels import imagenet_groups, load_labels
-from .options import options_schema, validate_options
+from .options import normalize_options, options_schema, validate_options
 from .validation import vol
 
 
@@ -181,6 +181,7 @@ class MlwatchOptionsFlow(OptionsFlow):
         current = {**DEFAULT_OPTIONS, **entry.options}
         errors: dict[str, str] = {}
         if user_input is not None:
+            user_input = normalize_options(user_input)
             errors = validate_options(user_input)
             if not errors:
                 return self.async_create_entry(data=user_input)

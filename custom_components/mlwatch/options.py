@@ -65,6 +65,14 @@ def options_schema(current: dict[str, Any], labels: list[str]) -> Any:  # noqa: 
     )
 
 
+INTEGER_OPTIONS = (CONF_K, CONF_N, CONF_BURST_SIZE, CONF_THREADS, CONF_COOLDOWN)
+
+
+def normalize_options(data: dict[str, Any]) -> dict[str, Any]:
+    """Number selectors answer with floats; counts are stored as integers."""
+    return {**data, **{key: int(data[key]) for key in INTEGER_OPTIONS if key in data}}
+
+
 def validate_options(data: dict[str, Any]) -> dict[str, str]:
     """Errors for combinations one field cannot check alone."""
     errors: dict[str, str] = {}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from time import perf_counter
 from types import ModuleType
 from typing import Any
 
@@ -91,20 +91,20 @@ class Classifier:
     def classify(self, image: bytes, roi: Roi | None = None) -> Result:
         """Classify one JPEG/PNG frame, optionally only the region `roi`."""
         roi = roi or FULL_FRAME
-        t0 = time.perf_counter()
+        t0 = perf_counter()
         frame, header = preprocess.decode(
             image, roi=roi, size=self.size, max_pixels=self.settings.max_pixels
         )
         region = preprocess.crop(frame, roi)
-        t1 = time.perf_counter()
+        t1 = perf_counter()
         rgb = self._prepare(region)
-        t2 = time.perf_counter()
+        t2 = perf_counter()
         # The table maps pixels to the input's dtype (normalised, quantized) straight into the
         # interpreter's buffer: one pass, no intermediate float image.
         raw = self.runner.run(lambda tensor: np.take(self._lut, rgb, out=tensor))
-        t3 = time.perf_counter()
+        t3 = perf_counter()
         result = self._post(raw)
-        t4 = time.perf_counter()
+        t4 = perf_counter()
         timings = Timings(
             decode=(t1 - t0) * 1000,
             preprocess=(t2 - t1) * 1000,

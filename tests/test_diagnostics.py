@@ -1,0 +1,56 @@
+"""Diagnostics: what a maintainer sees, with local paths redacted."""
+
+from __future__ import annotations
+
+import pytest
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
+
+from custom_components.mlwatch.const import (
+    CONF_LABELS_PATH,
+    CONF_MODEL,
+    CONF_MODEL_PATH,
+    MODEL_CUSTOM,
+)
+from tests.conftest import CAT, FakeCamera
+from tests.test_config_flow import custom_files
+
+
+@pytest.mark.usefixtures("steady_clock")
+async def test_diagnostics(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    snapshot: SnapshotAssertion,
+) -> None:
+    coordinator = loaded.runtime_data.coordinator
+    fake_camera.play([CAT])
+    for _ in range(2):
+        await coordinator._process_frame()
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, loaded)
+    assert diagnostics == snapshot(exclude=props("detection_id", "at"))
+
+
+async def test_custom_model_paths_are_redacted(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    entry: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    files = await hass.async_add_executor_job(custom_files, hass)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_MODEL: MODEL_CUSTOM, **files}
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    data = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert data["entry"]["data"][CONF_MODEL_PATH] == "**REDACTED**"
+    assert data["entry"]["data"][CONF_LABELS_PATH] == "**REDACTED**"
+    assert data["model"]["name"] == "model.tflite"
+    await hass.config_entries.async_unload(entry.entry_id)

@@ -1,0 +1,116 @@
+"""Entities as a dashboard shows them: registry entries and states, snapshotted as HA core does."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
+
+from custom_components.mlwatch.const import DOMAIN
+from tests.conftest import CAT, EMPTY, FakeCamera, state, wait_for
+
+VOLATILE = props("access_token", "entity_picture", "detection_id")
+
+
+@pytest.mark.usefixtures("steady_clock")
+async def test_entities_after_a_detection(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    coordinator = loaded.runtime_data.coordinator
+    fake_camera.play([CAT])
+    # Frame by frame rather than a timed burst, so the counters in the snapshot are exact.
+    for _ in range(2):
+        await coordinator._process_frame()
+    assert coordinator.debouncer.active()
+    await hass.async_block_till_done()
+    device = device_registry.async_get_device(identifiers={(DOMAIN, loaded.entry_id)})
+    assert device == snapshot(
+        name="device",
+        exclude=props(
+            "id",
+            "config_entries",
+            "created_at",
+            "modified_at",
+            "primary_config_entry",
+            "config_entries_subentries",
+        ),
+    )
+    entries = er.async_entries_for_config_entry(entity_registry, loaded.entry_id)
+    assert len(entries) == 9
+    for entry in sorted(entries, key=lambda e: e.entity_id):
+        assert entry == snapshot(name=f"{entry.entity_id}-entry")
+        current = state(hass, entry.entity_id)
+        if entry.domain in ("event", "image"):  # their state is a timestamp
+            assert current.state != "unknown"
+            assert current.attributes == snapshot(
+                name=f"{entry.entity_id}-attributes", exclude=VOLATILE
+            )
+        else:
+            assert current == snapshot(name=f"{entry.entity_id}-state", exclude=VOLATILE)
+
+
+async def test_image_entity_serves_the_annotated_best_frame(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    client = await hass_client()
+    resp = await client.get("/api/image_proxy/image.front_door_last_detection")
+    assert resp.status != HTTPStatus.OK  # nothing detected yet: HA has no image to serve
+    coordinator = loaded.runtime_data.coordinator
+    fake_camera.play([CAT, CAT, EMPTY])
+    coordinator.async_start_burst()
+    await wait_for(lambda: coordinator.last_detection is not None)
+    resp = await client.get("/api/image_proxy/image.front_door_last_detection")
+    assert resp.status == HTTPStatus.OK
+    assert resp.content_type == "image/jpeg"
+    body = await resp.read()
+    assert body[:2] == b"\xff\xd8"
+    assert body != coordinator.last_detection.event.best_frame.image  # drawn on, re-encoded
+    await wait_for(lambda: not coordinator.bursting)
+
+
+def _draw(image: bytes, roi: Any, detections: Any) -> Any:
+    from custom_components.mlwatch.annotate import annotate  # noqa: PLC0415
+
+    return annotate(image, roi, detections)
+
+
+async def test_annotation_draws_region_and_boxes(hass: HomeAssistant) -> None:
+    import io  # noqa: PLC0415
+
+    from PIL import Image  # noqa: PLC0415
+
+    from custom_components.mlwatch.core.postprocess import Detection  # noqa: PLC0415
+    from custom_components.mlwatch.core.result import Roi  # noqa: PLC0415
+
+    def render() -> tuple[tuple[int, int, int], tuple[int, int, int], tuple[int, int, int]]:
+        plain = io.BytesIO()
+        Image.new("RGB", (1600, 800), (0, 0, 0)).save(plain, format="PNG")
+        drawn = _draw(
+            plain.getvalue(), Roi(0.5, 0.0, 0.5, 1.0), [Detection("cat", 0.9, (0.0, 0.0, 0.5, 0.5))]
+        )
+        with Image.open(io.BytesIO(drawn)) as out:
+            rgb = out.convert("RGB")
+            return rgb.getpixel((1597, 600)), rgb.getpixel((1198, 200)), rgb.getpixel((400, 400))
+
+    roi_edge, box_edge, outside = await hass.async_add_executor_job(render)
+    assert roi_edge[0] > 200  # yellow frame of the region
+    assert roi_edge[1] > 150
+    assert box_edge[0] > 200  # red box, placed in the region's coordinates
+    assert box_edge[1] < 100
+    assert max(outside) < 30
