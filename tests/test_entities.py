@@ -36,7 +36,8 @@ async def test_entities_after_a_detection(
         await coordinator._process_frame()
     assert coordinator.debouncer.active()
     await hass.async_block_till_done()
-    device = device_registry.async_get_device(identifiers={(DOMAIN, loaded.entry_id)})
+    (device,) = dr.async_entries_for_config_entry(device_registry, loaded.entry_id)
+    assert device.identifiers == {(DOMAIN, loaded.entry_id)}
     assert device == snapshot(
         name="device",
         exclude=props(
@@ -98,7 +99,12 @@ async def test_annotation_draws_region_and_boxes(hass: HomeAssistant) -> None:
     from custom_components.mlwatch.core.postprocess import Detection  # noqa: PLC0415
     from custom_components.mlwatch.core.result import Roi  # noqa: PLC0415
 
-    def render() -> tuple[tuple[int, int, int], tuple[int, int, int], tuple[int, int, int]]:
+    def pixel(image: Image.Image, xy: tuple[int, int]) -> tuple[int, ...]:
+        value = image.getpixel(xy)
+        assert isinstance(value, tuple)
+        return tuple(int(v) for v in value)
+
+    def render() -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
         plain = io.BytesIO()
         Image.new("RGB", (1600, 800), (0, 0, 0)).save(plain, format="PNG")
         drawn = _draw(
@@ -106,7 +112,7 @@ async def test_annotation_draws_region_and_boxes(hass: HomeAssistant) -> None:
         )
         with Image.open(io.BytesIO(drawn)) as out:
             rgb = out.convert("RGB")
-            return rgb.getpixel((1597, 600)), rgb.getpixel((1198, 200)), rgb.getpixel((400, 400))
+            return pixel(rgb, (1597, 600)), pixel(rgb, (1198, 200)), pixel(rgb, (400, 400))
 
     roi_edge, box_edge, outside = await hass.async_add_executor_job(render)
     assert roi_edge[0] > 200  # yellow frame of the region
