@@ -7,22 +7,39 @@ Prints medians (ms) measured round-robin in one process, the ratios, and RSS gro
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import io
 import platform
 import resource
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 from PIL import Image
 from skimage import data as samples
 
-from custom_components.mlwatch.core.engine import Classifier, Settings
+COMPONENT = Path(__file__).parents[1] / "custom_components" / "mlwatch"
+MODELS = COMPONENT / "models"
 
-MODELS = Path(__file__).parents[1] / "custom_components" / "mlwatch" / "models"
+
+def load_engine() -> Any:  # noqa: ANN401 - loaded by path
+    """Import the core on its own, as `mlwatch_core`, without Home Assistant around it."""
+    core = COMPONENT / "core"
+    spec = importlib.util.spec_from_file_location(
+        "mlwatch_core", core / "__init__.py", submodule_search_locations=[str(core)]
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["mlwatch_core"] = module
+    spec.loader.exec_module(module)
+    return importlib.import_module("mlwatch_core.engine")
 
 
 def snapshot(size: tuple[int, int] = (1920, 1080)) -> bytes:
@@ -49,10 +66,11 @@ def main() -> None:
     args = parser.parse_args()
 
     jpeg = snapshot()
-    clf = Classifier(
+    engine = load_engine()
+    clf = engine.Classifier(
         MODELS / "efficientnet_lite0_int8.tflite",
         MODELS / "imagenet_labels.txt",
-        Settings(num_threads=args.threads),
+        engine.Settings(num_threads=args.threads),
     )
     interpreter = clf.runner._interpreter  # the same interpreter for every contestant
     inp, out = clf.runner.input, clf.runner.outputs[0]

@@ -10,7 +10,7 @@ from collections.abc import AsyncGenerator, Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import PropertyMock, patch
 
 import pytest
 from homeassistant import block_async_io
@@ -206,4 +206,15 @@ def steady_clock() -> Generator[None]:
     """Each stage of a classification takes exactly 1 ms (the core's clock is a boundary)."""
     ticks = itertools.count(step=0.001)
     with patch("custom_components.mlwatch.core.engine.perf_counter", lambda: next(ticks)):
+        yield
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create every entity enabled, including those disabled by default."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
         yield

@@ -20,7 +20,7 @@ from tests.conftest import CAT, EMPTY, FakeCamera, state, wait_for
 VOLATILE = props("access_token", "entity_picture", "detection_id")
 
 
-@pytest.mark.usefixtures("steady_clock")
+@pytest.mark.usefixtures("steady_clock", "entity_registry_enabled_by_default")
 async def test_entities_after_a_detection(
     hass: HomeAssistant,
     fake_camera: FakeCamera,
@@ -51,6 +51,7 @@ async def test_entities_after_a_detection(
     )
     entries = er.async_entries_for_config_entry(entity_registry, loaded.entry_id)
     assert len(entries) == 9
+    assert {e.entity_id for e in entries if e.disabled_by} == set()
     for entry in sorted(entries, key=lambda e: e.entity_id):
         assert entry == snapshot(name=f"{entry.entity_id}-entry")
         current = state(hass, entry.entity_id)
@@ -61,6 +62,17 @@ async def test_entities_after_a_detection(
             )
         else:
             assert current == snapshot(name=f"{entry.entity_id}-state", exclude=VOLATILE)
+
+
+async def test_per_frame_diagnostics_are_disabled_by_default(
+    hass: HomeAssistant, loaded: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    disabled = {
+        e.entity_id
+        for e in er.async_entries_for_config_entry(entity_registry, loaded.entry_id)
+        if e.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    }
+    assert disabled == {"sensor.front_door_inference_time", "sensor.front_door_frames_processed"}
 
 
 async def test_image_entity_serves_the_annotated_best_frame(

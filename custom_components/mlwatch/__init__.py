@@ -85,11 +85,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: MlwatchConfigEntry) -> b
     coordinator = MlwatchCoordinator(hass, entry, backend)
     try:
         await coordinator.async_config_entry_first_refresh()
+        entry.runtime_data = MlwatchData(coordinator, backend)
+        await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     except BaseException:
-        await backend.close()
+        await backend.close()  # a failed setup must not leave the inference thread running
         raise
-    entry.runtime_data = MlwatchData(coordinator, backend)
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     coordinator.async_start()
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     return True

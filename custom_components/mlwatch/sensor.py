@@ -68,6 +68,7 @@ SENSORS: tuple[MlwatchSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,  # changes with every frame
         value_fn=lambda c: round(c.data.timings.total, 2) if c.data else None,
     ),
     MlwatchSensorDescription(
@@ -75,6 +76,7 @@ SENSORS: tuple[MlwatchSensorDescription, ...] = (
         translation_key="frames_processed",
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=lambda c: c.frames_processed,
     ),
     MlwatchSensorDescription(
