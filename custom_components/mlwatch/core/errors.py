@@ -43,3 +43,27 @@ class ImageTooLargeError(ImageError):
     """The image has more pixels than the configured limit."""
 
     key = "image_too_large"
+
+
+class DatasetError(MlwatchError):
+    """The feedback dataset could not be read or written."""
+
+    key = "dataset_error"
+
+
+class DatasetFullError(DatasetError):
+    """The disk under the dataset is full."""
+
+    key = "disk_full"
+
+
+class UnknownItemError(DatasetError):
+    """No pending detection or review with that id (never seen, or expired)."""
+
+    key = "unknown_detection"
+
+
+class InvalidLabelError(DatasetError):
+    """A label that cannot name a dataset folder."""
+
+    key = "invalid_label"
