@@ -85,10 +85,18 @@ def no_blocking_calls(request: pytest.FixtureRequest) -> Generator[None]:
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
-    """Let Home Assistant load mlwatch from custom_components in every test that runs HA."""
+def auto_enable_custom_integrations(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Let HA load mlwatch from custom_components, with a config folder of the test's own.
+
+    The test plugin's default config folder lies inside its package and is shared by every
+    test; the dataset mlwatch writes there must start empty each time.
+    """
     if "hass" in request.fixturenames:
         request.getfixturevalue("enable_custom_integrations")
+        hass: HomeAssistant = request.getfixturevalue("hass")
+        config = tmp_path / "config"
+        config.mkdir()
+        hass.config.config_dir = str(config)
 
 
 @dataclass

@@ -29,6 +29,7 @@ from custom_components.mlwatch.const import (
     CONF_ON_THRESHOLD,
     CONF_ROI,
     CONF_THREADS,
+    CONF_UNSURE_LOW,
     CONF_WATCHED,
     DEFAULT_LABELS_FILE,
     DEFAULT_MODEL_FILE,
@@ -256,7 +257,8 @@ async def test_options_flow_offers_groups_and_labels_and_reloads(
     ("change", "errors"),
     [
         ({CONF_WATCHED: []}, {CONF_WATCHED: "nothing_watched"}),
-        ({CONF_ON_THRESHOLD: 0.3, CONF_OFF_THRESHOLD: 0.5}, {CONF_OFF_THRESHOLD: "off_above_on"}),
+        ({CONF_ON_THRESHOLD: 0.4, CONF_OFF_THRESHOLD: 0.5}, {CONF_OFF_THRESHOLD: "off_above_on"}),
+        ({CONF_UNSURE_LOW: 0.6}, {CONF_UNSURE_LOW: "unsure_above_on"}),
         ({CONF_K: 5, CONF_N: 3}, {CONF_K: "k_above_n"}),
         ({CONF_ROI: "0.5, 0.5, 0.6, 0.1"}, {CONF_ROI: "invalid_roi"}),
         ({CONF_ROI: "half"}, {CONF_ROI: "invalid_roi"}),

@@ -35,7 +35,7 @@ async def test_entities_after_a_detection(
     for _ in range(2):
         await coordinator._process_frame()
     assert coordinator.debouncer.active()
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     (device,) = dr.async_entries_for_config_entry(device_registry, loaded.entry_id)
     assert device.identifiers == {(DOMAIN, loaded.entry_id)}
     assert device == snapshot(
@@ -50,7 +50,7 @@ async def test_entities_after_a_detection(
         ),
     )
     entries = er.async_entries_for_config_entry(entity_registry, loaded.entry_id)
-    assert len(entries) == 9
+    assert len(entries) == 13
     assert {e.entity_id for e in entries if e.disabled_by} == set()
     for entry in sorted(entries, key=lambda e: e.entity_id):
         assert entry == snapshot(name=f"{entry.entity_id}-entry")

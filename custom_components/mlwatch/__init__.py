@@ -16,6 +16,7 @@ from .backend import Backend, LocalBackend
 from .const import CONF_CAMERA, CONF_DEVICE, DOMAIN
 from .coordinator import MlwatchCoordinator
 from .core.errors import EdgeTpuModelError, EdgeTpuNotFoundError, MlwatchError
+from .feedback_services import async_setup_feedback_services
 from .services import async_setup_services
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.IMAGE, Platform.SENSOR]
@@ -36,6 +37,7 @@ type MlwatchConfigEntry = ConfigEntry[MlwatchData]
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
     """Register the actions, once for all entries."""
     async_setup_services(hass)
+    async_setup_feedback_services(hass)
     return True
 
 

@@ -34,3 +34,15 @@ def annotate(image: bytes, roi: Roi | None, detections: Sequence[Detection]) -> 
     out = io.BytesIO()
     frame.save(out, format="JPEG", quality=85)
     return out.getvalue()
+
+
+def crop(image: bytes, roi: Roi | None) -> bytes:
+    """The region the model saw, as a JPEG (the whole frame when there is no region)."""
+    if roi is None:
+        return image
+    with Image.open(io.BytesIO(image)) as opened:
+        frame = opened.convert("RGB")
+    region = frame.crop(roi.pixels(*frame.size))
+    out = io.BytesIO()
+    region.save(out, format="JPEG", quality=90)
+    return out.getvalue()

@@ -30,6 +30,11 @@ CONF_TRIGGERS: Final = "triggers"
 CONF_SCAN_INTERVAL: Final = "scan_interval"
 CONF_ROI: Final = "roi"
 CONF_THREADS: Final = "threads"
+CONF_ASK_WHEN_UNSURE: Final = "ask_when_unsure"
+CONF_UNSURE_LOW: Final = "unsure_low"
+CONF_REVIEWS_PER_DAY: Final = "reviews_per_day"
+CONF_PENDING_DAYS: Final = "pending_days"
+CONF_PENDING_MB: Final = "pending_mb"
 
 DEFAULT_OPTIONS: Final[dict[str, object]] = {
     CONF_WATCHED: ["cat"],
@@ -44,6 +49,13 @@ DEFAULT_OPTIONS: Final[dict[str, object]] = {
     CONF_SCAN_INTERVAL: 0,  # periodic scans are off unless asked for
     CONF_ROI: "",
     CONF_THREADS: 2,
+    # "Is this a cat?": ask when the best score sits between unsure_low and the on-threshold.
+    CONF_ASK_WHEN_UNSURE: False,
+    CONF_UNSURE_LOW: 0.3,
+    CONF_REVIEWS_PER_DAY: 3,
+    # Detections wait this long (and within this much disk) for the user's verdict.
+    CONF_PENDING_DAYS: 7,
+    CONF_PENDING_MB: 500,
 }
 
 # While an episode is open the camera keeps being sampled, so it can end; but not forever.
@@ -58,10 +70,22 @@ RUNTIME_REQUIREMENTS: Final = ["ai-edge-litert==2.3.0", "opencv-python-headless=
 
 EVENT_DETECTION: Final = "mlwatch_detection"
 EVENT_CLEARED: Final = "mlwatch_cleared"
+EVENT_REVIEW_REQUESTED: Final = "mlwatch_review_requested"
+SIGNAL_DATASET_UPDATED: Final = "mlwatch_dataset_updated"
+DATASET_DIR: Final = "mlwatch"  # under the HA config directory
+FRAME_URL: Final = "/api/mlwatch/frame/{item_id}"
 EVENT_TYPE_DETECTED: Final = "detected"
 EVENT_TYPE_CLEARED: Final = "cleared"
 
 SERVICE_CLASSIFY: Final = "classify"
 SERVICE_SCAN: Final = "scan"
+SERVICE_CONFIRM: Final = "confirm_detection"
+SERVICE_REJECT: Final = "reject_detection"
+SERVICE_REVIEW_FRAME: Final = "review_frame"
+SERVICE_EXPORT: Final = "export_dataset"
+ATTR_DETECTION_ID: Final = "detection_id"
+ATTR_LABEL: Final = "label"
+ATTR_VERDICT: Final = "verdict"
+ATTR_PATH: Final = "path"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_CAMERA: Final = "camera"

@@ -46,22 +46,14 @@ from .const import (
 from .core.debounce import Cleared, DebounceConfig, Debouncer, Detected
 from .core.errors import MlwatchError
 from .core.result import Result, Roi
+from .feedback import frame_url
+from .review import Reviews
 
 if TYPE_CHECKING:
     from . import MlwatchConfigEntry
     from .backend import Backend
 
 _LOGGER = logging.getLogger(__name__)
-
-
-def parse_roi(text: str) -> Roi | None:
-    """`x, y, width, height` in relative coordinates, or None for the whole frame."""
-    if not text.strip():
-        return None
-    parts = [float(p) for p in text.replace(";", ",").split(",")]
-    if len(parts) != 4:  # noqa: PLR2004
-        raise ValueError("Region needs four numbers: x, y, width, height")
-    return Roi(*parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +87,7 @@ class MlwatchCoordinator(DataUpdateCoordinator[Result | None]):
         self.backend = backend
         opts: dict[str, Any] = {**DEFAULT_OPTIONS, **entry.options}
         self.watched: list[str] = list(opts[CONF_WATCHED])
-        self.roi = parse_roi(opts[CONF_ROI])
+        self.roi = Roi.parse(opts[CONF_ROI])
         self.burst_size = int(opts[CONF_BURST_SIZE])
         self.burst_interval = float(opts[CONF_BURST_INTERVAL])
         self.scan_interval = float(opts[CONF_SCAN_INTERVAL])
@@ -121,6 +113,8 @@ class MlwatchCoordinator(DataUpdateCoordinator[Result | None]):
         self._burst_remaining = 0
         self._burst_task: asyncio.Task[None] | None = None
         self.signal_event = f"{DOMAIN}_{entry.entry_id}_event"
+        self.reviews = Reviews(hass, self, opts)
+        self._announcing: asyncio.Task[None] | None = None
 
     @callback
     def async_start(self) -> None:
@@ -139,6 +133,7 @@ class MlwatchCoordinator(DataUpdateCoordinator[Result | None]):
         entry.async_on_unload(
             async_track_time_change(self.hass, self._on_midnight, hour=0, minute=0, second=0)
         )
+        entry.async_on_unload(self.reviews.async_start())
 
     async def _async_update_data(self) -> Result | None:
         """One frame, not debounced: proves at setup that camera and model answer."""
@@ -181,11 +176,26 @@ class MlwatchCoordinator(DataUpdateCoordinator[Result | None]):
         scores = {label: frame.result.score(label) for label in self.watched}
         for event in self.debouncer.update(scores, frame):
             self._announce(event)
+        self.reviews.async_frame(frame)
         self.async_set_updated_data(frame.result)
 
     @callback
     def _announce(self, event: Detected[Frame] | Cleared) -> None:
-        """Fire the bus event automations use, and tell the event entity."""
+        """Tell automations (bus), the event entity (dispatcher) and keep the frame for review."""
+        if isinstance(event, Detected):
+            self.last_detection = DetectionRecord(event, dt_util.utcnow())
+            self._roll_day()
+            self.seen_today[event.label] += 1
+        previous = self._announcing
+        self._announcing = self.config_entry.async_create_background_task(
+            self.hass, self._async_announce(event, previous), f"{DOMAIN} announce {event.label}"
+        )
+
+    async def _async_announce(
+        self, event: Detected[Frame] | Cleared, previous: asyncio.Task[None] | None
+    ) -> None:
+        if previous:
+            await previous  # a clear never overtakes its detection
         base = {
             "detection_id": event.detection_id,
             "config_entry_id": self.config_entry.entry_id,
@@ -193,10 +203,10 @@ class MlwatchCoordinator(DataUpdateCoordinator[Result | None]):
             "label": event.label,
         }
         if isinstance(event, Detected):
-            now = dt_util.utcnow()
-            self.last_detection = DetectionRecord(event, now)
-            self._roll_day()
-            self.seen_today[event.label] += 1
+            # On disk before anyone hears of it, so the notification's image and buttons work.
+            await self.reviews.async_keep(
+                event.detection_id, event.label, "detection", event.best_frame
+            )
             image_entity = er.async_get(self.hass).async_get_entity_id(
                 "image", DOMAIN, f"{self.config_entry.entry_id}_detection_image"
             )
@@ -205,18 +215,15 @@ class MlwatchCoordinator(DataUpdateCoordinator[Result | None]):
                 "confidence": round(event.confidence, 4),
                 "frames": [round(s, 4) for s in event.why],
                 "best_score": round(event.best_score, 4),
-                "time": now.isoformat(),
+                "time": dt_util.utcnow().isoformat(),
                 "image_entity_id": image_entity,
+                "image_url": frame_url(event.detection_id),
             }
             self.hass.bus.async_fire(EVENT_DETECTION, data)
         else:
+            duration = round(event.at - event.started, 1)
             self.hass.bus.async_fire(
-                EVENT_CLEARED,
-                {
-                    **base,
-                    "time": dt_util.utcnow().isoformat(),
-                    "duration": round(event.at - event.started, 1),
-                },
+                EVENT_CLEARED, {**base, "time": dt_util.utcnow().isoformat(), "duration": duration}
             )
         async_dispatcher_send(self.hass, self.signal_event, event)
 
@@ -243,6 +250,7 @@ class MlwatchCoordinator(DataUpdateCoordinator[Result | None]):
         """Sample `burst_size` frames; a trigger during a burst extends it instead of a second."""
         self._burst_remaining = self.burst_size
         if self._burst_task is None or self._burst_task.done():
+            self.reviews.async_burst_started()
             self._burst_task = self.config_entry.async_create_background_task(
                 self.hass, self._run_burst(), f"{DOMAIN} burst {self.camera}"
             )

@@ -7,6 +7,7 @@ from typing import Any
 from homeassistant.helpers import selector
 
 from .const import (
+    CONF_ASK_WHEN_UNSURE,
     CONF_BURST_INTERVAL,
     CONF_BURST_SIZE,
     CONF_COOLDOWN,
@@ -14,13 +15,17 @@ from .const import (
     CONF_N,
     CONF_OFF_THRESHOLD,
     CONF_ON_THRESHOLD,
+    CONF_PENDING_DAYS,
+    CONF_PENDING_MB,
+    CONF_REVIEWS_PER_DAY,
     CONF_ROI,
     CONF_SCAN_INTERVAL,
     CONF_THREADS,
     CONF_TRIGGERS,
+    CONF_UNSURE_LOW,
     CONF_WATCHED,
 )
-from .coordinator import parse_roi
+from .core.result import Roi
 from .validation import vol
 
 
@@ -61,11 +66,25 @@ def options_schema(current: dict[str, Any], labels: list[str]) -> Any:  # noqa: 
             field(CONF_SCAN_INTERVAL): _number(0, 86400, 1, "s"),
             vol.Optional(CONF_ROI, default=current[CONF_ROI]): selector.TextSelector(),
             field(CONF_THREADS): _number(1, 8, 1),
+            field(CONF_ASK_WHEN_UNSURE): selector.BooleanSelector(),
+            field(CONF_UNSURE_LOW): _number(0.01, 1.0, 0.01),
+            field(CONF_REVIEWS_PER_DAY): _number(0, 50, 1),
+            field(CONF_PENDING_DAYS): _number(1, 365, 1, "d"),
+            field(CONF_PENDING_MB): _number(10, 100000, 10, "MB"),
         }
     )
 
 
-INTEGER_OPTIONS = (CONF_K, CONF_N, CONF_BURST_SIZE, CONF_THREADS, CONF_COOLDOWN)
+INTEGER_OPTIONS = (
+    CONF_K,
+    CONF_N,
+    CONF_BURST_SIZE,
+    CONF_THREADS,
+    CONF_COOLDOWN,
+    CONF_REVIEWS_PER_DAY,
+    CONF_PENDING_DAYS,
+    CONF_PENDING_MB,
+)
 
 
 def normalize_options(data: dict[str, Any]) -> dict[str, Any]:
@@ -80,10 +99,12 @@ def validate_options(data: dict[str, Any]) -> dict[str, str]:
         errors[CONF_WATCHED] = "nothing_watched"
     if data[CONF_OFF_THRESHOLD] > data[CONF_ON_THRESHOLD]:
         errors[CONF_OFF_THRESHOLD] = "off_above_on"
+    if data.get(CONF_UNSURE_LOW, 0) >= data[CONF_ON_THRESHOLD]:
+        errors[CONF_UNSURE_LOW] = "unsure_above_on"
     if data[CONF_K] > data[CONF_N]:
         errors[CONF_K] = "k_above_n"
     try:
-        parse_roi(data.get(CONF_ROI, ""))
+        Roi.parse(data.get(CONF_ROI, ""))
     except ValueError:
         errors[CONF_ROI] = "invalid_roi"
     return errors

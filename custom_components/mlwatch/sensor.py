@@ -16,6 +16,7 @@ from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.typing import StateType
+from homeassistant.util import slugify
 
 from . import MlwatchConfigEntry
 from .coordinator import MlwatchCoordinator
@@ -87,6 +88,23 @@ SENSORS: tuple[MlwatchSensorDescription, ...] = (
         value_fn=lambda c: c.frames_dropped,
     ),
     MlwatchSensorDescription(
+        key="pending_reviews",
+        translation_key="pending_reviews",
+        value_fn=lambda c: c.reviews.stats["pending"],
+    ),
+    MlwatchSensorDescription(
+        key="confirmed",
+        translation_key="confirmed",
+        state_class=SensorStateClass.TOTAL,
+        value_fn=lambda c: c.reviews.stats["confirmed"],
+    ),
+    MlwatchSensorDescription(
+        key="rejected",
+        translation_key="rejected",
+        state_class=SensorStateClass.TOTAL,
+        value_fn=lambda c: c.reviews.stats["rejected"],
+    ),
+    MlwatchSensorDescription(
         key="seen_today",
         translation_key="seen_today",
         value_fn=_seen_today,
@@ -102,7 +120,12 @@ async def async_setup_entry(
 ) -> None:
     """Add the camera's sensors."""
     coordinator = entry.runtime_data.coordinator
-    async_add_entities(MlwatchSensor(coordinator, d) for d in SENSORS)
+    async_add_entities(
+        [
+            *(MlwatchSensor(coordinator, d) for d in SENSORS),
+            *(PrecisionSensor(coordinator, label) for label in coordinator.watched),
+        ]
+    )
 
 
 class MlwatchSensor(MlwatchEntity, SensorEntity):
@@ -127,3 +150,24 @@ class MlwatchSensor(MlwatchEntity, SensorEntity):
         """Per-label counts, where the sensor has them."""
         fn = self.entity_description.attrs_fn
         return fn(self.coordinator) if fn else None
+
+
+class PrecisionSensor(MlwatchEntity, SensorEntity):
+    """How often a watched label's detections were right, from the user's verdicts."""
+
+    _attr_translation_key = "precision"
+    _attr_native_unit_of_measurement = PERCENTAGE
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_suggested_display_precision = 0
+
+    def __init__(self, coordinator: MlwatchCoordinator, label: str) -> None:
+        """Precision of `label`'s detections: confirmed / (confirmed + rejected)."""
+        super().__init__(coordinator, f"precision_{slugify(label)}")
+        self.label = label
+        self._attr_translation_placeholders = {"label": label}
+
+    @property
+    def native_value(self) -> float | None:
+        """Percent of judged detections that were right; unknown until one is judged."""
+        value = self.coordinator.reviews.stats["precision"].get(self.label)
+        return None if value is None else round(value * 100, 1)

@@ -29,15 +29,14 @@ from .validation import vol
 if TYPE_CHECKING:
     from . import MlwatchConfigEntry
 
-TARGET_SCHEMA = vol.Schema(
-    {
-        vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "target"): cv.string,
-        vol.Exclusive(ATTR_CAMERA, "target"): cv.entity_id,
-    }
-)
+TARGET_FIELDS = {
+    vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "target"): cv.string,
+    vol.Exclusive(ATTR_CAMERA, "target"): cv.entity_id,
+}
+TARGET_SCHEMA = vol.Schema(TARGET_FIELDS)
 
 
-def _entry(hass: HomeAssistant, call: ServiceCall) -> MlwatchConfigEntry:
+def async_entry_for_call(hass: HomeAssistant, call: ServiceCall) -> MlwatchConfigEntry:
     """The loaded entry an action names, by entry id or by camera."""
     entry_id: str | None = call.data.get(ATTR_CONFIG_ENTRY_ID)
     camera: str | None = call.data.get(ATTR_CAMERA)
@@ -69,7 +68,7 @@ def _entry(hass: HomeAssistant, call: ServiceCall) -> MlwatchConfigEntry:
 
 async def _classify(call: ServiceCall) -> ServiceResponse:
     """Classify the camera's current frame; does not feed the debouncer."""
-    entry = _entry(call.hass, call)
+    entry = async_entry_for_call(call.hass, call)
     coordinator = entry.runtime_data.coordinator
     try:
         frame = await coordinator.async_capture()
@@ -104,7 +103,7 @@ async def _classify(call: ServiceCall) -> ServiceResponse:
 
 async def _scan(call: ServiceCall) -> None:
     """Start a burst now, as a trigger would."""
-    _entry(call.hass, call).runtime_data.coordinator.async_start_burst()
+    async_entry_for_call(call.hass, call).runtime_data.coordinator.async_start_burst()
 
 
 @callback

@@ -29,6 +29,16 @@ class Roi:
         if self.x + self.width > 1 + eps or self.y + self.height > 1 + eps:
             raise ValueError(f"Region {self} reaches beyond the frame")
 
+    @classmethod
+    def parse(cls, text: str) -> Roi | None:
+        """`x, y, width, height` as fractions, or None (whole frame) for an empty text."""
+        if not text.strip():
+            return None
+        parts = [float(p) for p in text.replace(";", ",").split(",")]
+        if len(parts) != 4:  # noqa: PLR2004
+            raise ValueError("Region needs four numbers: x, y, width, height")
+        return cls(*parts)
+
     def pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
         """The region in a `width` x `height` frame as x0, y0, x1, y1, covering at least 1 pixel."""
         x0 = min(math.floor(self.x * width), width - 1)

@@ -1,0 +1,131 @@
+"""The feedback dataset inside HA: one store per instance, pending frames, the frame view."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import partial
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from homeassistant.components.http import HomeAssistantView
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.util.hass_dict import HassKey
+
+from .annotate import crop
+from .const import DATASET_DIR, DOMAIN, FRAME_URL, SIGNAL_DATASET_UPDATED
+from .core.dataset import Dataset, PendingItem
+from .core.errors import DatasetError, DatasetFullError, UnknownItemError
+from .core.result import FULL_FRAME, Roi
+
+_LOGGER = logging.getLogger(__name__)
+DATA_DATASET: HassKey[Dataset] = HassKey(f"{DOMAIN}_dataset")
+_LOAD_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_dataset_lock")
+DISK_FULL_ISSUE = "disk_full"
+
+
+async def async_get_dataset(hass: HomeAssistant) -> Dataset:
+    """The instance's dataset under <config>/mlwatch, loaded once (off the event loop)."""
+    if (store := hass.data.get(DATA_DATASET)) is not None:
+        return store
+    async with hass.data.setdefault(_LOAD_LOCK, asyncio.Lock()):
+        if (store := hass.data.get(DATA_DATASET)) is None:
+            store = Dataset(Path(hass.config.path(DATASET_DIR)))
+            await hass.async_add_executor_job(store.load)
+            hass.data[DATA_DATASET] = store
+            hass.http.register_view(FrameView(store))
+    return store
+
+
+@callback
+def async_report(hass: HomeAssistant, err: DatasetError) -> HomeAssistantError:
+    """Turn a dataset error into a repair issue (disk full) and a translated HA error."""
+    if isinstance(err, DatasetFullError):
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            DISK_FULL_ISSUE,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=DISK_FULL_ISSUE,
+            translation_placeholders={"path": hass.config.path(DATASET_DIR)},
+        )
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=err.key,
+        translation_placeholders={"error": str(err)},
+    )
+
+
+@callback
+def async_written(hass: HomeAssistant) -> None:
+    """A write worked: a disk-full issue is over, and sensors may count again."""
+    ir.async_delete_issue(hass, DOMAIN, DISK_FULL_ISSUE)
+    async_dispatcher_send(hass, SIGNAL_DATASET_UPDATED)
+
+
+def _save(
+    store: Dataset, item: PendingItem, frame: bytes, roi: Roi, *, days: float, mb: float
+) -> None:
+    """Executor: write the frame and the crop the model saw, then enforce the bounds."""
+    store.add_pending(item, frame, crop(frame, None if roi == FULL_FRAME else roi))
+    store.prune(max_age=days * 86400, max_bytes=int(mb * 1024 * 1024))
+
+
+async def async_save_pending(
+    hass: HomeAssistant, item: PendingItem, frame: bytes, roi: Roi, *, days: float, mb: float
+) -> bool:
+    """Keep a detection's frame for a later verdict; a full disk raises an issue, not a crash."""
+    store = await async_get_dataset(hass)
+    try:
+        await hass.async_add_executor_job(partial(_save, store, item, frame, roi, days=days, mb=mb))
+    except DatasetError as err:
+        async_report(hass, err)
+        _LOGGER.warning("Could not keep detection %s for review: %s", item.id, err)
+        return False
+    async_written(hass)
+    return True
+
+
+def frame_url(item_id: str) -> str:
+    """Where the phone (with its HA login) fetches a pending frame."""
+    return FRAME_URL.format(item_id=item_id)
+
+
+class FrameView(HomeAssistantView):
+    """Serves pending frames to logged-in clients, e.g. the companion app's notification."""
+
+    url = FRAME_URL
+    name = "api:mlwatch:frame"
+    requires_auth = True
+
+    def __init__(self, store: Dataset) -> None:
+        """Serve from `store`."""
+        self._store = store
+
+    async def get(self, request: web.Request, item_id: str) -> web.StreamResponse:
+        """The frame (or `?crop=1`, the region the model saw) of a pending item."""
+        hass: HomeAssistant = request.app["hass"]
+        kind = "crop" if request.query.get("crop") else "frame"
+        try:
+            path = await hass.async_add_executor_job(self._store.frame_path, item_id, kind)
+        except UnknownItemError:
+            return web.Response(status=HTTPStatus.NOT_FOUND)
+        return web.FileResponse(
+            path, headers={"Content-Type": "image/jpeg", "Cache-Control": "private"}
+        )
+
+
+async def async_stats(hass: HomeAssistant, camera: str, labels: list[str]) -> dict[str, Any]:
+    """Pending, confirmed, rejected and precision for one camera (directory reads in executor)."""
+    store = await async_get_dataset(hass)
+
+    def read() -> dict[str, Any]:
+        return {**store.stats(camera, labels), "pending": len(store.unreviewed(camera))}
+
+    return await hass.async_add_executor_job(read)
