@@ -1,0 +1,135 @@
+"""The shipped blueprint inside HA: detection -> phone notification -> button -> dataset."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
+
+from custom_components.mlwatch.const import (
+    CONF_ASK_WHEN_UNSURE,
+    CONF_ON_THRESHOLD,
+    CONF_UNSURE_LOW,
+    CONF_WATCHED,
+)
+from custom_components.mlwatch.feedback import async_get_dataset
+from tests.conftest import CAMERA, CAT, EMPTY, FakeCamera, wait_for
+
+BLUEPRINT = (
+    Path(__file__).parents[1] / "blueprints" / "automation" / "mlwatch" / "ask_on_phone.yaml"
+)
+
+
+async def _automation(hass: HomeAssistant, labels: list[str]) -> list[ServiceCall]:
+    def install() -> None:
+        target = Path(hass.config.path("blueprints/automation/mlwatch"))
+        target.mkdir(parents=True)
+        shutil.copy(BLUEPRINT, target / BLUEPRINT.name)
+
+    await hass.async_add_executor_job(install)
+    calls: list[ServiceCall] = async_mock_service(hass, "notify", "mobile_app_phone")
+    config = {
+        "automation": {
+            "use_blueprint": {
+                "path": "mlwatch/ask_on_phone.yaml",
+                "input": {
+                    "notify_action": "notify.mobile_app_phone",
+                    "cameras": [CAMERA],
+                    "labels": labels,
+                },
+            }
+        }
+    }
+    assert await async_setup_component(hass, "automation", config)
+    await hass.async_block_till_done()
+    return calls
+
+
+async def _answer(hass: HomeAssistant, action: str) -> None:
+    hass.bus.async_fire("mobile_app_notification_action", {"action": action})
+    await hass.async_block_till_done()
+
+
+async def test_detection_notifies_with_snapshot_and_confirm_files_it(
+    hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
+) -> None:
+    calls = await _automation(hass, ["cat"])
+    fake_camera.play([CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
+    loaded.runtime_data.coordinator.async_start_burst()
+    await wait_for(lambda: len(calls) == 1)
+    data: dict[str, Any] = calls[0].data
+    detection_id = data["data"]["tag"].removeprefix("mlwatch-")
+    assert data["title"] == "cat at Front door"
+    assert data["message"] == "95% sure. Was it right?"
+    assert data["data"]["image"] == f"/api/mlwatch/frame/{detection_id}"
+    assert [a["title"] for a in data["data"]["actions"]] == ["Confirm", "Reject"]
+    assert data["data"]["actions"][0]["action"] == f"MLWATCH_CONFIRM_{detection_id}"
+
+    await _answer(hass, f"MLWATCH_CONFIRM_{detection_id}")
+    store = await async_get_dataset(hass)
+    await wait_for(lambda: any(r["id"] == detection_id for r in store.rows()))
+    (row,) = store.rows()
+    assert (row["label"], row["verdict"], row["source"]) == ("cat", "confirmed", "detection")
+    # Changing one's mind: the Reject button of the same notification replaces the verdict.
+    await _answer(hass, f"MLWATCH_REJECT_{detection_id}")
+    await wait_for(lambda: store.rows()[0]["verdict"] == "rejected")
+    await wait_for(lambda: not loaded.runtime_data.coordinator.bursting)
+
+
+async def test_other_labels_and_foreign_actions_are_ignored(
+    hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
+) -> None:
+    calls = await _automation(hass, ["package"])
+    fake_camera.play([CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
+    loaded.runtime_data.coordinator.async_start_burst()
+    await wait_for(lambda: not loaded.runtime_data.coordinator.bursting)
+    await hass.async_block_till_done()
+    assert calls == []
+    await _answer(hass, "OPEN_GARAGE")
+    store = await async_get_dataset(hass)
+    assert store.rows() == []
+
+
+@pytest.mark.parametrize("answer", ["CONFIRM", "REJECT"])
+async def test_is_this_a_question_when_unsure(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    entry: MockConfigEntry,
+    options: dict[str, Any],
+    answer: str,
+) -> None:
+    # The cat photo scores ~0.77 for "Egyptian cat": between 0.5 and 0.9 is the grey zone.
+    hass.config_entries.async_update_entry(
+        entry,
+        options={
+            **options,
+            CONF_WATCHED: ["Egyptian cat"],
+            CONF_ON_THRESHOLD: 0.9,
+            CONF_UNSURE_LOW: 0.5,
+            CONF_ASK_WHEN_UNSURE: True,
+        },
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    calls = await _automation(hass, [])
+    fake_camera.play([CAT])
+    entry.runtime_data.coordinator.async_start_burst()
+    await wait_for(lambda: len(calls) == 1)
+    await wait_for(lambda: not entry.runtime_data.coordinator.bursting)
+    data: dict[str, Any] = calls[0].data
+    assert data["title"] == "Is this Egyptian cat?"
+    assert data["message"] == "mlwatch is unsure (77%) about Front door."
+    assert [a["title"] for a in data["data"]["actions"]] == ["Yes", "No"]
+    review_id = data["data"]["tag"].removeprefix("mlwatch-")
+    await _answer(hass, f"MLWATCH_{answer}_{review_id}")
+    store = await async_get_dataset(hass)
+    await wait_for(lambda: len(store.rows()) == 1)
+    row = store.rows()[0]
+    assert (row["id"], row["source"], row["label"]) == (review_id, "review", "Egyptian cat")
+    assert row["verdict"] == ("confirmed" if answer == "CONFIRM" else "rejected")
+    assert len(calls) == 1  # one question per burst
+    await hass.config_entries.async_unload(entry.entry_id)
