@@ -101,7 +101,7 @@ class Classifier:
         t2 = perf_counter()
         # The table maps pixels to the input's dtype (normalised, quantized) straight into the
         # interpreter's buffer: one pass, no intermediate float image.
-        raw = self.runner.run(lambda tensor: np.take(self._lut, rgb, out=tensor))
+        raw = self.runner.run(lambda tensor: cv2.LUT(rgb, self._lut, dst=tensor))
         t3 = perf_counter()
         result = self._post(raw)
         t4 = perf_counter()
