@@ -107,6 +107,7 @@ async def test_binary_sensor_is_on_during_the_episode(
             ],
         ),
         (RING, [("2026-01-01T00:00:00", 1), ("unavailable", None), ("2026-01-01T00:01:00", 1)]),
+        ("input_boolean.doorbell", [("off", None), ("on", 1), ("off", None), ("on", 1)]),
     ],
 )
 async def test_trigger_entities_start_bursts(

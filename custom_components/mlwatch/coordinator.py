@@ -276,10 +276,8 @@ class MlwatchCoordinator(DataUpdateCoordinator[Result | None]):
         new, old = event.data["new_state"], event.data["old_state"]
         if new is None or new.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
             return
-        if new.domain == "binary_sensor" and (
-            new.state != STATE_ON or (old and old.state == STATE_ON)
-        ):
-            return
+        if new.domain != "event" and (new.state != STATE_ON or (old and old.state == STATE_ON)):
+            return  # binary sensors and switches start a burst when they turn on
         if old is not None and old.state == new.state:  # attribute change, not a new event
             return
         self.async_start_burst()

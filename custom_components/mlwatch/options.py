@@ -61,7 +61,9 @@ def options_schema(current: dict[str, Any], labels: list[str]) -> Any:  # noqa: 
             field(CONF_BURST_SIZE): _number(1, 120, 1),
             field(CONF_BURST_INTERVAL): _number(0.1, 10, 0.1, "s"),
             field(CONF_TRIGGERS): selector.EntitySelector(
-                selector.EntitySelectorConfig(domain=["binary_sensor", "event"], multiple=True)
+                selector.EntitySelectorConfig(
+                    domain=["binary_sensor", "event", "input_boolean"], multiple=True
+                )
             ),
             field(CONF_SCAN_INTERVAL): _number(0, 86400, 1, "s"),
             vol.Optional(CONF_ROI, default=current[CONF_ROI]): selector.TextSelector(),
