@@ -1,0 +1,254 @@
+"""Drive a real Home Assistant process as the frontend does: onboarding, flows, REST, websocket.
+
+Used by `scripts/develop` (the demo) and by the end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+REPO = Path(__file__).resolve().parents[2]
+CLIENT_ID = "http://127.0.0.1/"  # onboarding wants a client id; any URL of ours will do
+
+CONFIGURATION = """\
+homeassistant:
+  name: mlwatch demo
+  unit_system: metric
+  time_zone: UTC
+http:
+  server_host: 127.0.0.1
+  server_port: {port}
+frontend:
+input_boolean:
+  doorbell:
+    name: Doorbell
+    icon: mdi:doorbell
+logger:
+  default: warning
+  logs:
+    custom_components.mlwatch: info
+"""
+
+
+def free_port() -> int:
+    """A TCP port on the loopback nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class LiveHass:
+    """One `hass` child process with its own configuration folder."""
+
+    def __init__(self, config_dir: Path, port: int | None = None) -> None:
+        """Prepare (do not start) HA in `config_dir` on `port`."""
+        self.config_dir = config_dir
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.token = ""
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = config_dir / "hass.stdout.log"
+        self._session: aiohttp.ClientSession | None = None
+
+    def write_config(self) -> None:
+        """A lean configuration.yaml and mlwatch linked into custom_components."""
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        (self.config_dir / "configuration.yaml").write_text(CONFIGURATION.format(port=self.port))
+        custom = self.config_dir / "custom_components"
+        custom.mkdir(exist_ok=True)
+        link = custom / "mlwatch"
+        if not link.exists():
+            link.symlink_to(REPO / "custom_components" / "mlwatch")
+
+    async def start(self, timeout: float = 180) -> None:
+        """Start `hass` and wait until its HTTP server answers."""
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: ASYNC220 - started once, watched below
+                [sys.executable, "-m", "homeassistant", "--config", str(self.config_dir)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C in a terminal reaches us, and we stop it
+            )
+        self._session = aiohttp.ClientSession()
+        async with asyncio.timeout(timeout):
+            while True:
+                if self.process.poll() is not None:
+                    raise RuntimeError(
+                        f"hass exited with {self.process.returncode}: {self.log_tail()}"
+                    )
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with self._session.get(f"{self.url}/manifest.json") as resp:
+                        if resp.status == 200:  # noqa: PLR2004
+                            return
+                await asyncio.sleep(0.5)
+
+    async def stop(self, timeout: float = 60) -> int:
+        """Stop `hass` as a service manager would (SIGTERM) and return its exit code."""
+        if self._session:
+            await self._session.close()
+            self._session = None
+        if self.process is None:
+            return 0
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(asyncio.to_thread(self.process.wait), timeout)
+            except TimeoutError:
+                self.process.kill()
+                await asyncio.to_thread(self.process.wait)
+        code = self.process.returncode
+        self.process = None
+        return code
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of HA's log file."""
+        path = self.config_dir / "home-assistant.log"
+        if not path.exists():
+            path = self.log_path
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def log(self) -> str:
+        """HA's whole log."""
+        path = self.config_dir / "home-assistant.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    # --- HTTP -----------------------------------------------------------------------------
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The client session (open while HA runs)."""
+        assert self._session is not None, "start() first"
+        return self._session
+
+    async def request(
+        self, method: str, path: str, payload: Any = None, *, auth: bool = True
+    ) -> Any:
+        """A JSON request to HA; raises on an HTTP error with HA's answer in the message."""
+        headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
+        async with self.session.request(
+            method, f"{self.url}{path}", json=payload, headers=headers
+        ) as resp:
+            text = await resp.text()
+            if resp.status >= 400:  # noqa: PLR2004
+                raise RuntimeError(f"{method} {path} -> {resp.status}: {text}")
+            return json.loads(text) if text else None
+
+    async def token_from_code(self, code: str) -> str:
+        """Exchange an authorization code for an access token."""
+        data = {"grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID}
+        async with self.session.post(f"{self.url}/auth/token", data=data) as resp:
+            body = await resp.json()
+        self.token = body["access_token"]
+        return self.token
+
+    async def onboard_or_login(self, username: str, password: str) -> str:
+        """Complete onboarding with this owner (first start), or log in (later starts)."""
+        steps = {
+            s["step"]: s["done"] for s in await self.request("GET", "/api/onboarding", auth=False)
+        }
+        if not steps.get("user"):
+            user = {
+                "client_id": CLIENT_ID,
+                "name": "mlwatch demo",
+                "username": username,
+                "password": password,
+                "language": "en",
+            }
+            answer = await self.request("POST", "/api/onboarding/users", user, auth=False)
+            await self.token_from_code(answer["auth_code"])
+            await self.request("POST", "/api/onboarding/core_config", {})
+            await self.request("POST", "/api/onboarding/analytics", {})
+            await self.request(
+                "POST",
+                "/api/onboarding/integration",
+                {"client_id": CLIENT_ID, "redirect_uri": CLIENT_ID},
+            )
+            return self.token
+        flow = await self.request(
+            "POST",
+            "/auth/login_flow",
+            {"client_id": CLIENT_ID, "handler": ["homeassistant", None], "redirect_uri": CLIENT_ID},
+            auth=False,
+        )
+        done = await self.request(
+            "POST",
+            f"/auth/login_flow/{flow['flow_id']}",
+            {"client_id": CLIENT_ID, "username": username, "password": password},
+            auth=False,
+        )
+        return await self.token_from_code(done["result"])
+
+    async def config_flow(self, handler: str, *steps: dict[str, Any]) -> dict[str, Any]:
+        """Run a config flow as the frontend does; each step's input in order."""
+        result: dict[str, Any] = await self.request(
+            "POST", "/api/config/config_entries/flow", {"handler": handler}
+        )
+        for data in steps:
+            result = await self.request(
+                "POST", f"/api/config/config_entries/flow/{result['flow_id']}", data
+            )
+        return result
+
+    async def options_flow(self, entry_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Open an entry's options form and submit it."""
+        form = await self.request(
+            "POST", "/api/config/config_entries/options/flow", {"handler": entry_id}
+        )
+        result: dict[str, Any] = await self.request(
+            "POST", f"/api/config/config_entries/options/flow/{form['flow_id']}", data
+        )
+        return result
+
+    async def state(self, entity_id: str) -> dict[str, Any]:
+        """An entity's state object."""
+        state: dict[str, Any] = await self.request("GET", f"/api/states/{entity_id}")
+        return state
+
+    async def events(self, *event_types: str) -> AsyncIterator[dict[str, Any]]:
+        """Subscribe on the websocket API and yield events of these types as they come."""
+        async with self.session.ws_connect(f"{self.url}/api/websocket") as ws:
+            await ws.receive_json()
+            await ws.send_json({"type": "auth", "access_token": self.token})
+            assert (await ws.receive_json())["type"] == "auth_ok"
+            for i, event_type in enumerate(event_types, start=1):
+                await ws.send_json({"id": i, "type": "subscribe_events", "event_type": event_type})
+                assert (await ws.receive_json())["success"]
+            while True:
+                message = await ws.receive_json()
+                if message.get("type") == "event":
+                    yield message["event"]
+
+
+def make_frames(folder: Path, size: tuple[int, int] = (1280, 720)) -> dict[str, Path]:
+    """Real photos (scikit-image's CC0 samples) as camera-sized JPEGs: an empty scene and a cat."""
+    import cv2  # noqa: PLC0415 - only the demo and the tests need it
+    from skimage import data  # noqa: PLC0415
+
+    folder.mkdir(parents=True, exist_ok=True)
+    frames = {}
+    for name, photo in (("empty", data.coffee()), ("cat", data.chelsea())):
+        bgr = cv2.cvtColor(cv2.resize(photo, size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR)
+        path = folder / f"{name}.jpg"
+        cv2.imwrite(str(path), bgr, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        frames[name] = path
+    return frames
+
+
+def show(camera_file: Path, frame: Path) -> None:
+    """Put `frame` in front of the camera, atomically, so HA never reads half a file."""
+    tmp = camera_file.with_suffix(".tmp")
+    shutil.copyfile(frame, tmp)
+    tmp.replace(camera_file)
