@@ -25,21 +25,8 @@ async def ensure_entries(hass: LiveHass, camera_file: Path) -> None:
         result = await hass.config_flow(
             "mlwatch", {"camera": "camera.front_door", "model": "default", "device": "auto"}
         )
-        entry_id = result["result"]["entry_id"]
-        form = await hass.request(
-            "POST", "/api/config/config_entries/options/flow", {"handler": entry_id}
-        )
-        defaults = {f["name"]: f.get("default") for f in form["data_schema"] if "default" in f}
-        await hass.request(
-            "POST",
-            f"/api/config/config_entries/options/flow/{form['flow_id']}",
-            {
-                **defaults,
-                "watched": ["cat", "dog", "package"],
-                "triggers": ["input_boolean.doorbell"],
-                "scan_interval": 5,
-            },
-        )
+        changes = {"watched": ["cat", "dog", "package"], "triggers": ["input_boolean.doorbell"]}
+        await hass.options_flow(result["result"]["entry_id"], {**changes, "scan_interval": 5})
 
 
 async def main() -> None:

@@ -80,6 +80,8 @@ class LiveHass:
                 [sys.executable, "-m", "homeassistant", "--config", str(self.config_dir)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # Not the repo: its custom_components would shadow the config folder's.
+                cwd=self.config_dir,
                 start_new_session=True,  # Ctrl-C in a terminal reaches us, and we stop it
             )
         self._session = aiohttp.ClientSession()
@@ -104,11 +106,12 @@ class LiveHass:
             return 0
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(asyncio.to_thread(self.process.wait), timeout)
-            except TimeoutError:
+        # Poll rather than wait in a thread: callers may be test loops that count their threads.
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.process.poll() is None:
+            if asyncio.get_running_loop().time() > deadline:
                 self.process.kill()
-                await asyncio.to_thread(self.process.wait)
+            await asyncio.sleep(0.1)
         code = self.process.returncode
         self.process = None
         return code
@@ -156,10 +159,11 @@ class LiveHass:
 
     async def onboard_or_login(self, username: str, password: str) -> str:
         """Complete onboarding with this owner (first start), or log in (later starts)."""
-        steps = {
-            s["step"]: s["done"] for s in await self.request("GET", "/api/onboarding", auth=False)
-        }
-        if not steps.get("user"):
+        try:
+            steps = await self.request("GET", "/api/onboarding", auth=False)
+        except RuntimeError:  # 404: onboarding is over and its view is gone
+            steps = []
+        if any(s["step"] == "user" and not s["done"] for s in steps):
             user = {
                 "client_id": CLIENT_ID,
                 "name": "mlwatch demo",
@@ -202,14 +206,14 @@ class LiveHass:
             )
         return result
 
-    async def options_flow(self, entry_id: str, data: dict[str, Any]) -> dict[str, Any]:
-        """Open an entry's options form and submit it."""
+    async def options_flow(self, entry_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Open an entry's options form, change some fields, keep the rest, submit."""
         form = await self.request(
             "POST", "/api/config/config_entries/options/flow", {"handler": entry_id}
         )
-        result: dict[str, Any] = await self.request(
-            "POST", f"/api/config/config_entries/options/flow/{form['flow_id']}", data
-        )
+        data = {f["name"]: f["default"] for f in form["data_schema"] if "default" in f}
+        path = f"/api/config/config_entries/options/flow/{form['flow_id']}"
+        result: dict[str, Any] = await self.request("POST", path, {**data, **changes})
         return result
 
     async def state(self, entity_id: str) -> dict[str, Any]:
@@ -226,6 +230,7 @@ class LiveHass:
             for i, event_type in enumerate(event_types, start=1):
                 await ws.send_json({"id": i, "type": "subscribe_events", "event_type": event_type})
                 assert (await ws.receive_json())["success"]
+            yield {"event_type": "subscribed"}  # from here on nothing is missed
             while True:
                 message = await ws.receive_json()
                 if message.get("type") == "event":

@@ -1,0 +1,37 @@
+"""A real `hass` process for the end-to-end tests."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import AsyncGenerator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "scripts" / "dev"))
+
+from live_hass import LiveHass, make_frames, show
+
+USERNAME = "owner"
+PASSWORD = "e2e-password"  # noqa: S105 - a throwaway account in a temp folder
+
+
+@pytest.fixture
+async def live(tmp_path: Path, socket_enabled: None) -> AsyncGenerator[LiveHass]:
+    """HA running with a demo camera (showing an empty scene) and the loop-lag probe."""
+    hass = LiveHass(tmp_path / "config")
+    hass.write_config()
+    shutil.copytree(
+        Path(__file__).parent / "looplag", hass.config_dir / "custom_components" / "looplag"
+    )
+    with (hass.config_dir / "configuration.yaml").open("a") as f:
+        f.write("looplag:\n")
+    frames = make_frames(hass.config_dir / "frames")
+    show(hass.config_dir / "frames" / "front_door.jpg", frames["empty"])
+    await hass.start()
+    await hass.onboard_or_login(USERNAME, PASSWORD)
+    try:
+        yield hass
+    finally:
+        await hass.stop()
