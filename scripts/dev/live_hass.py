@@ -149,6 +149,26 @@ class LiveHass:
                 raise RuntimeError(f"{method} {path} -> {resp.status}: {text}")
             return json.loads(text) if text else None
 
+    async def wait_running(self, timeout: float = 180) -> None:
+        """Until HA reports RUNNING: start-up is over and it handles SIGTERM from then on."""
+        async with asyncio.timeout(timeout):
+            while (await self.request("GET", "/api/config"))["state"] != "RUNNING":  # noqa: ASYNC110 - HA state, polled
+                await asyncio.sleep(0.5)
+
+    async def remove_online_integrations(self) -> None:
+        """Remove what onboarding adds that needs the internet (weather, radio, TTS).
+
+        Offline they retry for minutes, which keeps HA from finishing its start-up.
+        """
+        unwanted = {"met", "radio_browser", "google_translate", "shopping_list"}
+        for _ in range(20):  # onboarding starts their flows in the background: watch a while
+            for entry in await self.request("GET", "/api/config/config_entries/entry"):
+                if entry["domain"] in unwanted:
+                    await self.request(
+                        "DELETE", f"/api/config/config_entries/entry/{entry['entry_id']}"
+                    )
+            await asyncio.sleep(0.25)
+
     async def token_from_code(self, code: str) -> str:
         """Exchange an authorization code for an access token."""
         data = {"grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID}
@@ -180,6 +200,8 @@ class LiveHass:
                 "/api/onboarding/integration",
                 {"client_id": CLIENT_ID, "redirect_uri": CLIENT_ID},
             )
+            await self.remove_online_integrations()
+            await self.wait_running()
             return self.token
         flow = await self.request(
             "POST",
@@ -193,7 +215,9 @@ class LiveHass:
             {"client_id": CLIENT_ID, "username": username, "password": password},
             auth=False,
         )
-        return await self.token_from_code(done["result"])
+        await self.token_from_code(done["result"])
+        await self.wait_running()
+        return self.token
 
     async def config_flow(self, handler: str, *steps: dict[str, Any]) -> dict[str, Any]:
         """Run a config flow as the frontend does; each step's input in order."""
