@@ -34,7 +34,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     @callback
     def report(call: ServiceCall) -> None:
         hass.states.async_set(
-            "sensor.loop_lag_max", round(worst[0] * 1000, 2), {"unit_of_measurement": "ms"}
+            "sensor.loop_lag_max", str(round(worst[0] * 1000, 2)), {"unit_of_measurement": "ms"}
         )
         if call.data.get("reset"):
             worst[0] = 0.0
