@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import signal
 import socket
@@ -76,8 +77,11 @@ class LiveHass:
     async def start(self, timeout: float = 180) -> None:
         """Start `hass` and wait until its HTTP server answers."""
         with self.log_path.open("ab") as log:
+            # Not measured by the test run's coverage: its data would not combine with ours.
+            env = {k: v for k, v in os.environ.items() if not k.startswith("COV_CORE_")}
             self.process = subprocess.Popen(  # noqa: ASYNC220 - started once, watched below
                 [sys.executable, "-m", "homeassistant", "--config", str(self.config_dir)],
+                env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 # Not the repo: its custom_components would shadow the config folder's.
