@@ -14,9 +14,8 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .annotate import crop
@@ -37,7 +36,7 @@ from .core.dataset import VERDICTS, Dataset, PendingItem, check_label, new_id
 from .core.errors import DatasetError, InvalidLabelError, UnknownItemError
 from .core.result import FULL_FRAME, Roi
 from .feedback import async_get_dataset, async_report, async_written
-from .services import TARGET_FIELDS, async_entry_for_call
+from .services import TARGET_FIELDS, async_capture_for_action, async_entry_for_call
 from .validation import vol
 
 EXPORT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -108,14 +107,7 @@ async def _review_frame(call: ServiceCall) -> ServiceResponse:
             translation_key=err.key,
             translation_placeholders={"error": str(err)},
         ) from err
-    try:
-        frame = await coordinator.async_capture()
-    except UpdateFailed as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="capture_failed",
-            translation_placeholders={"camera": coordinator.camera, "error": str(err)},
-        ) from err
+    frame = await async_capture_for_action(coordinator, "capture_failed")
     scores = {name: round(score, 4) for name, score in frame.result.top}
     item = PendingItem(
         new_id(), coordinator.camera, label, "manual", scores, coordinator.backend.info.sha256

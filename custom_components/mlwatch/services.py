@@ -28,6 +28,7 @@ from .validation import vol
 
 if TYPE_CHECKING:
     from . import MlwatchConfigEntry
+    from .coordinator import Frame, MlwatchCoordinator
 
 TARGET_FIELDS = {
     vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "target"): cv.string,
@@ -66,18 +67,23 @@ def async_entry_for_call(hass: HomeAssistant, call: ServiceCall) -> MlwatchConfi
     return entry
 
 
+async def async_capture_for_action(coordinator: MlwatchCoordinator, key: str) -> Frame:
+    """A snapshot classified now; a camera or model failure is the action's translated error."""
+    try:
+        return await coordinator.async_capture()
+    except UpdateFailed as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders={"camera": coordinator.camera, "error": str(err)},
+        ) from err
+
+
 async def _classify(call: ServiceCall) -> ServiceResponse:
     """Classify the camera's current frame; does not feed the debouncer."""
     entry = async_entry_for_call(call.hass, call)
     coordinator = entry.runtime_data.coordinator
-    try:
-        frame = await coordinator.async_capture()
-    except UpdateFailed as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="classify_failed",
-            translation_placeholders={"camera": coordinator.camera, "error": str(err)},
-        ) from err
+    frame = await async_capture_for_action(coordinator, "classify_failed")
     result = frame.result
     response: dict[str, Any] = {
         "camera": coordinator.camera,
