@@ -106,6 +106,20 @@ async def test_custom_model_under_the_config_folder(
     await hass.async_block_till_done()
 
 
+async def test_custom_model_with_its_own_normalisation(
+    hass: HomeAssistant, fake_camera: FakeCamera
+) -> None:
+    files = await hass.async_add_executor_job(custom_files, hass)
+    flow = await start(hass)
+    flow = await submit(hass, flow, {**USER, CONF_MODEL: MODEL_CUSTOM})
+    result = await submit(hass, flow, {**files, "mean": 0, "std": 255})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert (result["data"]["mean"], result["data"]["std"]) == (0, 255)
+    await hass.async_block_till_done()
+    classifier = result["result"].runtime_data.backend._classifier
+    assert (classifier.mean, classifier.std) == (0, 255)
+
+
 async def _prepare(
     hass: HomeAssistant, fake_camera: FakeCamera, setup: str
 ) -> tuple[dict[str, Any], dict[str, str], list[Any]]:

@@ -17,8 +17,10 @@ from homeassistant.requirements import RequirementsNotFound, async_process_requi
 from .const import (
     CONF_DEVICE,
     CONF_LABELS_PATH,
+    CONF_MEAN,
     CONF_MODEL,
     CONF_MODEL_PATH,
+    CONF_STD,
     CONF_THREADS,
     DEFAULT_LABELS_FILE,
     DEFAULT_MODEL_FILE,
@@ -80,14 +82,24 @@ async def async_ensure_runtime(hass: HomeAssistant) -> None:
         ) from err
 
 
-def _load(model: Path, labels: Path, device: str, threads: int) -> tuple[Classifier, ModelInfo]:
+def _load(
+    model: Path,
+    labels: Path,
+    device: str,
+    threads: int,
+    normalisation: tuple[float | None, float | None],
+) -> tuple[Classifier, ModelInfo]:
     """Import the heavy modules and load the model (executor thread)."""
     try:
         engine = importlib.import_module(f"{__package__}.core.engine")
     except ImportError as err:
         raise RuntimeUnavailableError(f"OpenCV or numpy cannot be imported here: {err}") from err
     clf: Classifier = engine.Classifier(
-        model, labels, engine.Settings(device=device, num_threads=threads)
+        model,
+        labels,
+        engine.Settings(
+            device=device, num_threads=threads, mean=normalisation[0], std=normalisation[1]
+        ),
     )
     info = ModelInfo(
         name=model.name,
@@ -131,6 +143,7 @@ class LocalBackend:
                 labels,
                 data.get(CONF_DEVICE, "auto"),
                 int(options.get(CONF_THREADS, 2)),
+                (data.get(CONF_MEAN), data.get(CONF_STD)),
             )
         except Exception:
             # Let the worker thread end before reporting, so a failed load leaves nothing behind.

@@ -19,8 +19,10 @@ from .const import (
     CONF_CAMERA,
     CONF_DEVICE,
     CONF_LABELS_PATH,
+    CONF_MEAN,
     CONF_MODEL,
     CONF_MODEL_PATH,
+    CONF_STD,
     DEFAULT_OPTIONS,
     DEVICES,
     DOMAIN,
@@ -55,11 +57,26 @@ def _user_schema(defaults: dict[str, Any]) -> Any:  # noqa: ANN401 - vol.Schema 
     )
 
 
+def _pixel(low: float) -> selector.NumberSelector:
+    return selector.NumberSelector(
+        selector.NumberSelectorConfig(
+            min=low, max=255, step="any", mode=selector.NumberSelectorMode.BOX
+        )
+    )
+
+
 def _custom_schema(defaults: dict[str, Any]) -> Any:  # noqa: ANN401
     return vol.Schema(
         {
             vol.Required(CONF_MODEL_PATH, default=defaults.get(CONF_MODEL_PATH, "")): str,
             vol.Required(CONF_LABELS_PATH, default=defaults.get(CONF_LABELS_PATH, "")): str,
+            # Empty: the defaults (the quantized input's own scale, or [-1, 1] for float inputs).
+            vol.Optional(
+                CONF_MEAN, description={"suggested_value": defaults.get(CONF_MEAN)}
+            ): _pixel(0),
+            vol.Optional(CONF_STD, description={"suggested_value": defaults.get(CONF_STD)}): _pixel(
+                0.001
+            ),
         }
     )
 
