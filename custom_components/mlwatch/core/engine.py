@@ -67,7 +67,12 @@ class Classifier:
             settings.groups if settings.groups is not None else imagenet_groups(self.labels)
         )
         self.groups = resolve_groups(groups, self.labels)
-        mean, std = preprocess.default_normalization(inp.dtype, inp.scale, inp.zero_point)
+        # Settings first, then what the model's metadata declares, then the conventions.
+        mean: float | tuple[float, ...]
+        std: float | tuple[float, ...]
+        mean, std = self.runner.declared_normalization or preprocess.default_normalization(
+            inp.dtype, inp.scale, inp.zero_point
+        )
         self.mean = settings.mean if settings.mean is not None else mean
         self.std = settings.std if settings.std is not None else std
         self._lut = preprocess.input_lut(inp.dtype, inp.scale, inp.zero_point, self.mean, self.std)

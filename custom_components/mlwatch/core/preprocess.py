@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,13 +116,35 @@ def crop(image: np.ndarray[Any, Any], roi: Roi) -> np.ndarray[Any, Any]:
     return image[y0:y1, x0:x1]
 
 
-def input_lut(dtype: np.dtype[Any], scale: float, zero_point: int, mean: float, std: float) -> Any:  # noqa: ANN401
-    """A 256-entry table from pixel value to input value: normalise, then quantize if needed."""
-    values = (np.arange(256, dtype=np.float64) - mean) / std
+def input_lut(
+    dtype: np.dtype[Any],
+    scale: float,
+    zero_point: int,
+    mean: float | Sequence[float],
+    std: float | Sequence[float],
+) -> Any:  # noqa: ANN401
+    """A table from pixel value to input value: normalise, then quantize if needed.
+
+    Shape (256,) for one mean/std, or (256, 1, 3) for per-channel (RGB) values, which is the
+    form cv2.LUT applies channel by channel.
+    """
+    means, stds = (
+        np.atleast_1d(np.asarray(mean, np.float64)),
+        np.atleast_1d(np.asarray(std, np.float64)),
+    )
+    per_channel = means.size > 1 or stds.size > 1
+    pixels = (
+        np.arange(256, dtype=np.float64).reshape(256, 1, 1) if per_channel else np.arange(256.0)
+    )
+    values = (pixels - (means.reshape(1, 1, -1) if per_channel else means[0])) / (
+        stds.reshape(1, 1, -1) if per_channel else stds[0]
+    )
+    if per_channel:
+        values = np.broadcast_to(values, (256, 1, 3))
     if np.issubdtype(dtype, np.integer) and scale:
         info = np.iinfo(dtype)
         values = np.clip(np.round(values / scale + zero_point), info.min, info.max)
-    return values.astype(dtype)
+    return np.ascontiguousarray(values.astype(dtype))
 
 
 def default_normalization(

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .errors import EdgeTpuModelError, EdgeTpuNotFoundError, ModelError, RuntimeUnavailableError
+from .metadata import input_normalization
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -118,6 +119,8 @@ class Runner:
         if not DEVICE_PATTERN.match(device):
             raise ValueError(f"Unknown device {device!r}: use cpu, auto, usb, usb:N, pci or pci:N")
         data = read_model(model_path)
+        # Mean and std per channel, when the model's metadata declares them.
+        self.declared_normalization = input_normalization(data)
         runtime = runtime or load_runtime()
         self.device = "cpu"
         self.fallback_reason: str | None = None
