@@ -16,6 +16,7 @@ from .backend import Backend, LocalBackend
 from .const import CONF_CAMERA, CONF_DEVICE, DOMAIN
 from .coordinator import MlwatchCoordinator
 from .core.errors import EdgeTpuModelError, EdgeTpuNotFoundError, MlwatchError
+from .feedback import FrameView
 from .feedback_services import async_setup_feedback_services
 from .services import async_setup_services
 
@@ -38,6 +39,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa:
     """Register the actions, once for all entries."""
     async_setup_services(hass)
     async_setup_feedback_services(hass)
+    # Registered with the integration, before HTTP may freeze its routes, not on first use.
+    hass.http.register_view(FrameView())
     return True
 
 

@@ -38,7 +38,6 @@ async def async_get_dataset(hass: HomeAssistant) -> Dataset:
             store = Dataset(Path(hass.config.path(DATASET_DIR)))
             await hass.async_add_executor_job(store.load)
             hass.data[DATA_DATASET] = store
-            hass.http.register_view(FrameView(store))
     return store
 
 
@@ -104,16 +103,13 @@ class FrameView(HomeAssistantView):
     name = "api:mlwatch:frame"
     requires_auth = True
 
-    def __init__(self, store: Dataset) -> None:
-        """Serve from `store`."""
-        self._store = store
-
     async def get(self, request: web.Request, item_id: str) -> web.StreamResponse:
         """The frame (or `?crop=1`, the region the model saw) of a pending item."""
         hass: HomeAssistant = request.app["hass"]
         kind = "crop" if request.query.get("crop") else "frame"
+        store = await async_get_dataset(hass)
         try:
-            path = await hass.async_add_executor_job(self._store.frame_path, item_id, kind)
+            path = await hass.async_add_executor_job(store.frame_path, item_id, kind)
         except UnknownItemError:
             return web.Response(status=HTTPStatus.NOT_FOUND)
         return web.FileResponse(
