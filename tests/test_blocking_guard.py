@@ -20,7 +20,7 @@ def _record(message: str) -> logging.LogRecord:
 def test_guard_blames_only_mlwatch_code() -> None:
     ours = (
         "Detected blocking call to open with args ('/x/custom_components/mlwatch/m.tflite',) "
-        "in /work/custom_components/mlwatch/backend.py, line 90: f.read() inside the event loop"
+        "in /config/custom_components/mlwatch/backend.py, line 90: f.read() inside the event loop"
     )
     theirs = (
         "Detected blocking call to open with args ('/x/custom_components/mlwatch/s.json',) "
