@@ -1,0 +1,1 @@
+"""The bundled default model; also packaged as `mlwatch_server.model` for the server."""

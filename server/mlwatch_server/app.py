@@ -1,0 +1,348 @@
+"""The HTTP API: health, metrics, mlwatch's classify and a DeepStack-compatible detection."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import logging
+import math
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+from mlwatch_core.engine import Classifier
+from mlwatch_core.errors import ImageError, ImageTooLargeError, MlwatchError
+from mlwatch_core.postprocess import Kind
+from mlwatch_core.preprocess import read_header
+from mlwatch_core.result import Result, Roi
+from mlwatch_core.wire import result_to_json
+
+from . import __version__
+from .config import ServerConfig
+from .observe import Metrics
+from .pool import InferencePool, QueueFullError, now_ms
+
+_LOGGER = logging.getLogger("mlwatch_server")
+DEEPSTACK_MIN_CONFIDENCE = 0.45  # DeepStack's documented default
+_FIELD_LIMIT = 4096  # form fields other than the image are a few characters
+
+
+@dataclass(slots=True)
+class State:
+    """What the handlers share."""
+
+    config: ServerConfig
+    pool: InferencePool[Classifier]
+    model: dict[str, Any]
+    kind: Kind
+    metrics: Metrics = field(default_factory=Metrics)
+    _key_digest: bytes | None = None
+
+    def __post_init__(self) -> None:
+        """Keep only a digest of the key: compared digests take the same time for any input."""
+        if self.config.api_key:
+            self._key_digest = hashlib.sha256(self.config.api_key.encode()).digest()
+
+    def check_key(self, given: str | None) -> bool:
+        """Whether `given` is the API key, compared in constant time."""
+        if self._key_digest is None:
+            return True
+        digest = hashlib.sha256((given or "").encode()).digest()
+        return hmac.compare_digest(digest, self._key_digest) and given is not None
+
+
+STATE = web.AppKey("state", State)
+
+
+class ApiError(Exception):
+    """An error response: HTTP status, a stable code and a message for people."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        """Describe the response."""
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers
+
+
+def _loopback(remote: str | None) -> bool:
+    try:
+        return remote is not None and ipaddress.ip_address(remote.split("%")[0]).is_loopback
+    except ValueError:  # a unix socket has no address: it is local
+        return remote == ""
+
+
+def authorize(request: web.Request, form_key: str | None = None) -> None:
+    """Bearer token (or DeepStack's `api_key` field); without a key, this machine only."""
+    state = request.app[STATE]
+    if state.config.api_key is None:
+        if state.config.allow_remote_without_key or _loopback(request.remote):
+            return
+        raise ApiError(403, "remote_needs_key", "No API key is set, so only this machine may call")
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header[:7].lower() == "bearer " else None
+    if not state.check_key(token if token is not None else form_key):
+        raise ApiError(401, "invalid_auth", "Missing or wrong API key")
+
+
+def _error_body(request: web.Request, err: ApiError) -> dict[str, Any]:
+    if request.path.startswith("/v1/vision/"):  # DeepStack's error shape
+        return {"success": False, "error": err.message, "code": err.status}
+    return {"error": {"code": err.code, "message": err.message}}
+
+
+@web.middleware
+async def guard(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Errors as JSON, counters, and one structured log line per request."""
+    state = request.app[STATE]
+    start = now_ms()
+    route = request.match_info.route.resource
+    path = route.canonical if route is not None else "unmatched"
+    state.metrics.requests[path] += 1
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+    except ApiError as err:
+        status = err.status
+        state.metrics.rejected[err.code] += 1
+        return web.json_response(_error_body(request, err), status=status, headers=err.headers)
+    except web.HTTPRequestEntityTooLarge:
+        status = 413
+        state.metrics.rejected["too_large"] += 1
+        limit = state.config.max_body_bytes
+        api = ApiError(413, "too_large", f"Body larger than {limit} bytes")
+        return web.json_response(_error_body(request, api), status=413)
+    except web.HTTPException as err:
+        status = err.status
+        raise
+    except ConnectionError:
+        status = 499  # the client went away before we answered
+        state.metrics.rejected["client_gone"] += 1
+        raise
+    finally:
+        state.metrics.responses[str(status)] += 1
+        _LOGGER.info(
+            "%s %s %s",
+            request.method,
+            path,
+            status,
+            extra={
+                "request_id": request.headers.get("X-Request-Id") or uuid.uuid4().hex[:12],
+                "remote": request.remote,
+                "status": status,
+                "ms": round(now_ms() - start, 2),
+                "queue": state.pool.depth,
+            },
+        )
+    return response
+
+
+def _roi(text: str | None) -> Roi | None:
+    try:
+        return Roi.parse(text or "")
+    except ValueError as err:
+        raise ApiError(400, "invalid_roi", f"roi: {err}") from err
+
+
+async def _read_part(part: BodyPartReader, limit: int) -> bytes:
+    """A form part, refused as soon as it outgrows `limit` (a chunked upload has no length)."""
+    data = bytearray()
+    while chunk := await part.read_chunk():
+        data += chunk
+        if len(data) > limit:
+            raise ApiError(413, "too_large", f"Body larger than {limit} bytes")
+    return bytes(data)
+
+
+async def _read_image(request: web.Request) -> tuple[bytes, dict[str, str]]:
+    """The image (multipart field `image`, or the raw body) and the other form fields."""
+    limit = request.app[STATE].config.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "too_large", f"Body larger than {limit} bytes")
+    fields: dict[str, str] = {}
+    if request.content_type != "multipart/form-data":
+        return await request.read(), fields
+    image: bytes | None = None
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            continue
+        if part.name == "image":
+            image = await _read_part(part, limit)
+        elif part.name and not part.filename:  # uploads other than `image` are ignored
+            fields[part.name] = (await _read_part(part, _FIELD_LIMIT)).decode(errors="replace")
+        else:
+            await part.release()
+    if image is None:
+        raise ApiError(400, "no_image", "The form has no 'image' field")
+    return image, fields
+
+
+async def _classify(request: web.Request, image: bytes, roi: Roi | None) -> tuple[Result, float]:
+    """Check the image's header, then queue it for an interpreter."""
+    state = request.app[STATE]
+    try:
+        header = read_header(image)
+    except ImageError as err:
+        raise ApiError(400, "invalid_image", str(err)) from err
+    if header.width * header.height > state.config.max_pixels:
+        raise ApiError(
+            413,
+            "image_too_large",
+            f"{header.width}x{header.height} is more than {state.config.max_pixels} pixels",
+        )
+    try:
+        done = await state.pool.run(lambda clf: clf.classify(image, roi), state.config.timeout)
+    except QueueFullError as err:
+        p50 = state.metrics.snapshot({})["inference"]["ms_p50"] or 1000.0
+        wait = math.ceil(p50 * max(1, state.pool.depth) / state.pool.size / 1000)
+        raise ApiError(
+            503, "queue_full", "All interpreters are busy", {"Retry-After": str(max(1, wait))}
+        ) from err
+    except TimeoutError as err:
+        raise ApiError(504, "timeout", f"Not done within {state.config.timeout} s") from err
+    except ImageTooLargeError as err:
+        raise ApiError(413, "image_too_large", str(err)) from err
+    except ImageError as err:
+        raise ApiError(400, "invalid_image", str(err)) from err
+    except MlwatchError as err:
+        raise ApiError(500, err.key, str(err)) from err
+    state.metrics.inference(done.value.timings.total)
+    return done.value, done.queued_ms
+
+
+async def health(request: web.Request) -> web.Response:
+    """Model, device, version and queue: what a client checks before it relies on us."""
+    authorize(request)
+    state = request.app[STATE]
+    return web.json_response(
+        {"status": "ok", "version": __version__, **state.model, "queue": _queue(state)}
+    )
+
+
+def _queue(state: State) -> dict[str, int]:
+    pool = state.pool
+    return {
+        "depth": pool.depth,
+        "waiting": pool.waiting,
+        "running": pool.running,
+        "limit": pool.limit,
+        "workers": pool.size,
+    }
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Counters since start, as JSON."""
+    authorize(request)
+    state = request.app[STATE]
+    return web.json_response(state.metrics.snapshot(_queue(state)))
+
+
+async def classify(request: web.Request) -> web.Response:
+    """Mlwatch's own API: labels, scores, groups, boxes, timings; the embedding on request."""
+    authorize(request)
+    start = now_ms()
+    image, fields = await _read_image(request)
+    roi = _roi(fields.get("roi", request.query.get("roi")))
+    want = fields.get("embedding", request.query.get("embedding", "")).lower()
+    result, queued = await _classify(request, image, roi)
+    body = result_to_json(result, embedding=want in ("1", "true", "yes"))
+    body["timings"]["queue"] = round(queued, 3)
+    body["timings"]["total"] = round(now_ms() - start, 3)
+    body["model"] = {"sha256": request.app[STATE].model["model"]["sha256"]}
+    return web.json_response(body)
+
+
+async def detection(request: web.Request) -> web.Response:
+    """DeepStack / CodeProject.AI `/v1/vision/detection`: boxes in pixels, for detector models."""
+    start = now_ms()
+    state = request.app[STATE]
+    if request.content_type != "multipart/form-data":
+        authorize(request)
+        raise ApiError(400, "no_image", "Send the image as the multipart form field 'image'")
+    image, fields = await _read_image(request)
+    authorize(request, fields.get("api_key"))
+    if "name" in request.match_info and request.match_info["name"] != state.config.name:
+        raise ApiError(404, "unknown_model", f"This server runs '{state.config.name}'")
+    if state.kind is not Kind.DETECTOR:
+        raise ApiError(
+            400,
+            "not_a_detector",
+            "This server runs a classifier, which finds no boxes: use /v1/mlwatch/classify",
+        )
+    try:
+        min_confidence = float(fields.get("min_confidence", DEEPSTACK_MIN_CONFIDENCE))
+    except ValueError as err:
+        raise ApiError(400, "invalid_min_confidence", "min_confidence must be a number") from err
+    result, _ = await _classify(request, image, None)
+    width, height = result.frame_size
+    predictions = [
+        {
+            "label": d.label,
+            "confidence": round(d.score, 4),
+            "x_min": round(d.box[0] * width),
+            "y_min": round(d.box[1] * height),
+            "x_max": round(d.box[2] * width),
+            "y_max": round(d.box[3] * height),
+        }
+        for d in result.detections
+        if d.score >= min_confidence
+    ]
+    return web.json_response(
+        {
+            "success": True,
+            "predictions": predictions,
+            "count": len(predictions),
+            "inferenceMs": round(result.timings.invoke),
+            "processMs": round(now_ms() - start),
+            "moduleId": "mlwatch",
+            "code": 200,
+        }
+    )
+
+
+def model_description(config: ServerConfig, classifier: Classifier, sha256: str) -> dict[str, Any]:
+    """The model part of `/health`."""
+    return {
+        "model": {
+            "name": config.model.name,
+            "sha256": sha256,
+            "kind": str(classifier.kind),
+            "labels": len(classifier.labels),
+            "input": list(classifier.size),
+        },
+        "device": classifier.runner.device,
+        "fallback_reason": classifier.runner.fallback_reason,
+        "label_names": list(classifier.labels),
+        "groups": sorted(classifier.groups),
+    }
+
+
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+    """On shutdown, after the last request has its answer: finish jobs, stop the threads."""
+    yield
+    await app[STATE].pool.drain()
+
+
+def create_app(
+    config: ServerConfig, classifiers: Sequence[Classifier], sha256: str
+) -> web.Application:
+    """The application around loaded classifiers (one per worker thread)."""
+    app = web.Application(middlewares=[guard], client_max_size=config.max_body_bytes)
+    pool: InferencePool[Classifier] = InferencePool(classifiers, config.queue)
+    first = classifiers[0]
+    app[STATE] = State(config, pool, model_description(config, first, sha256), first.kind)
+    app.router.add_get("/health", health)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_post("/v1/mlwatch/classify", classify)
+    app.router.add_post("/v1/vision/detection", detection)
+    app.router.add_post("/v1/vision/custom/{name}", detection)
+
+    app.cleanup_ctx.append(_lifecycle)
+    return app

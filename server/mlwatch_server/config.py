@@ -1,0 +1,127 @@
+"""Server settings from command-line flags, each with an `MLWATCH_*` environment fallback."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from . import __version__
+
+DEFAULT_PORT = 8780
+
+
+def bundled_model() -> tuple[Path, Path]:
+    """The default model and labels that ship with the package."""
+    root = Path(str(resources.files("mlwatch_server.model")))
+    return root / "efficientnet_lite0_int8.tflite", root / "imagenet_labels.txt"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """Everything the server needs to start."""
+
+    model: Path
+    labels: Path
+    device: str = "auto"
+    threads: int = 2
+    workers: int = 1
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    api_key: str | None = None
+    allow_remote_without_key: bool = False
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_pixels: int = 40_000_000
+    queue: int = 16
+    timeout: float = 10.0
+    shutdown_timeout: float = 15.0
+    model_name: str | None = None
+    log_level: str = "INFO"
+
+    @property
+    def name(self) -> str:
+        """The model's name for DeepStack's `/v1/vision/custom/<name>`: flag, else the file stem."""
+        return self.model_name or self.model.stem
+
+
+def _env(environ: Mapping[str, str], flag: str) -> str | None:
+    return environ.get("MLWATCH_" + flag.upper().replace("-", "_")) or None
+
+
+def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
+    model, labels = bundled_model()
+    p = argparse.ArgumentParser(
+        prog="mlwatch-server",
+        description="Serve a TFLite image model over HTTP for the mlwatch Home Assistant "
+        "integration (and DeepStack/CodeProject.AI clients). Every flag can also be set as an "
+        "environment variable: --api-key is MLWATCH_API_KEY.",
+    )
+
+    def opt(flag: str, default: object, kind: type = str, help_text: str = "") -> None:
+        env = _env(environ, flag)
+        p.add_argument(
+            f"--{flag}",
+            type=kind,
+            default=kind(env) if env is not None else default,
+            help=help_text,
+        )
+
+    opt("model", model, Path, "TFLite model file (default: the bundled EfficientNet-Lite0)")
+    opt("labels", labels, Path, "labels file of the model")
+    opt("device", "auto", str, "cpu, auto, usb[:N] or pci[:N] (Coral Edge TPU)")
+    opt("threads", 2, int, "CPU threads per interpreter")
+    opt("workers", 1, int, "interpreters working in parallel (one per Coral)")
+    opt("host", "127.0.0.1", str, "address to listen on (0.0.0.0 for all)")
+    opt("port", DEFAULT_PORT, int, "TCP port")
+    opt("api-key", None, str, "clients must send it as 'Authorization: Bearer <key>'")
+    opt("max-body-mb", 10.0, float, "largest request body")
+    opt("max-pixels", 40_000_000, int, "largest image, refused before it is decoded")
+    opt("queue", 16, int, "requests that may wait for an interpreter; more get 503")
+    opt("timeout", 10.0, float, "seconds a request may wait and run before it gets 504")
+    opt("shutdown-timeout", 15.0, float, "seconds to finish in-flight requests on SIGTERM")
+    opt("model-name", None, str, "name for /v1/vision/custom/<name> (default: file stem)")
+    opt("log-level", "INFO", str, "DEBUG, INFO, WARNING or ERROR")
+    allow = _env(environ, "allow-remote-without-key") in ("1", "true", "yes")
+    p.add_argument(
+        "--allow-remote-without-key",
+        action="store_true",
+        default=allow,
+        help="without an API key, accept clients other than this machine (unsafe)",
+    )
+    p.add_argument("--version", action="version", version=f"mlwatch-server {__version__}")
+    return p
+
+
+def parse(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+) -> ServerConfig:
+    """Flags win over the environment, which wins over the defaults."""
+    environ = os.environ if environ is None else environ
+    parser = _parser(environ)
+    a = parser.parse_args(argv)
+    for name in ("threads", "workers", "port", "max_pixels", "queue"):
+        if getattr(a, name) < (0 if name == "queue" else 1):
+            parser.error(f"--{name.replace('_', '-')} is too small")
+    if a.timeout <= 0 or a.max_body_mb <= 0:
+        parser.error("--timeout and --max-body-mb must be positive")
+    return ServerConfig(
+        model=a.model,
+        labels=a.labels,
+        device=a.device,
+        threads=a.threads,
+        workers=a.workers,
+        host=a.host,
+        port=a.port,
+        api_key=a.api_key,
+        allow_remote_without_key=a.allow_remote_without_key,
+        max_body_bytes=int(a.max_body_mb * 1024 * 1024),
+        max_pixels=a.max_pixels,
+        queue=a.queue,
+        timeout=a.timeout,
+        shutdown_timeout=a.shutdown_timeout,
+        model_name=a.model_name,
+        log_level=a.log_level.upper(),
+    )

@@ -1,0 +1,115 @@
+"""The `mlwatch-server` command: configuration, a bad model, and SIGTERM with requests in flight."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+import cv2
+import pytest
+from mlwatch_server.cli import main
+from mlwatch_server.config import DEFAULT_PORT, bundled_model, parse
+
+from tests.core.conftest import photo
+
+
+def test_flags_win_over_environment_over_defaults() -> None:
+    assert parse([], {}).port == DEFAULT_PORT
+    assert parse([], {}).model == bundled_model()[0]
+    env = {"MLWATCH_PORT": "9000", "MLWATCH_API_KEY": "k", "MLWATCH_MAX_BODY_MB": "2"}
+    config = parse([], env)
+    assert (config.port, config.api_key, config.max_body_bytes) == (9000, "k", 2 * 1024 * 1024)
+    assert parse(["--port", "9100"], env).port == 9100
+    assert not parse([], {}).allow_remote_without_key
+    assert parse([], {"MLWATCH_ALLOW_REMOTE_WITHOUT_KEY": "true"}).allow_remote_without_key
+    assert parse(["--model-name", "mat"], {}).name == "mat"
+    assert parse([], {}).name == "efficientnet_lite0_int8"
+
+
+@pytest.mark.parametrize("argv", [["--workers", "0"], ["--timeout", "0"], ["--port", "x"]])
+def test_bad_flags_exit_with_usage(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        parse(argv, {})
+    assert exit_.value.code == 2
+
+
+def test_unloadable_model_exits_2_with_a_json_log_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "model.tflite"
+    bad.write_bytes(b"not a model")
+    assert main(["--model", str(bad)]) == 2
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    assert lines[-1]["level"] == "error"
+    assert lines[-1]["msg"].startswith("Cannot load the model")
+    assert lines[-1]["model"] == str(bad)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+async def _wait_healthy(
+    session: aiohttp.ClientSession, url: str, proc: asyncio.subprocess.Process
+) -> None:
+    for _ in range(600):
+        assert proc.returncode is None, "server exited"
+        try:
+            async with session.get(url + "/health") as resp:
+                if resp.status == 200:
+                    return
+        except aiohttp.ClientConnectionError:
+            pass
+        await asyncio.sleep(0.1)
+    pytest.fail("server did not start")
+
+
+async def test_sigterm_finishes_requests_in_flight(socket_enabled: None) -> None:
+    # 24 MP PNGs cannot be decoded reduced: each keeps the interpreter thread busy ~0.3 s.
+    ok, png = cv2.imencode(".png", cv2.resize(photo("chelsea"), (6000, 4000)))
+    assert ok
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "mlwatch_server", "--port", str(port), "--device", "cpu"),
+        *("--max-body-mb", "20", "--shutdown-timeout", "60"),
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        async with aiohttp.ClientSession() as session:
+            await _wait_healthy(session, url, proc)
+
+            async def post() -> int:
+                async with session.post(url + "/v1/mlwatch/classify", data=png.tobytes()) as r:
+                    await r.json()
+                    return r.status
+
+            inflight = [asyncio.create_task(post()) for _ in range(4)]
+            for _ in range(1000):
+                async with session.get(url + "/metrics") as resp:
+                    if (await resp.json())["queue"]["depth"] == 4:
+                        break
+                await asyncio.sleep(0.02)
+            proc.send_signal(signal.SIGTERM)
+            statuses = await asyncio.gather(*inflight)
+        assert statuses == [200] * 4
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.communicate()
+    assert proc.returncode == 0, err
+    lines = [json.loads(line) for line in err.decode().splitlines() if line.startswith("{")]
+    served = [line for line in lines if line["msg"] == "POST /v1/mlwatch/classify 200"]
+    assert len(served) == 4
+    assert lines[-1]["msg"] == "Stopped"
