@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Sequ
 from dataclasses import replace
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from mlwatch_core.engine import Classifier
@@ -42,6 +43,15 @@ class Gated:
         return self._classifier.classify(image, roi)
 
 
+def image_form(image: bytes, **fields: str) -> aiohttp.FormData:
+    """A multipart form with the frame as `image`, as DeepStack clients send it."""
+    form = aiohttp.FormData()
+    form.add_field("image", image, filename="frame.jpg", content_type="image/jpeg")
+    for name, value in fields.items():
+        form.add_field(name, value)
+    return form
+
+
 @pytest.fixture(scope="session")
 def classifiers() -> list[Classifier]:
     """The bundled model, loaded once as the server loads it."""
@@ -56,7 +66,8 @@ async def serve(classifiers: list[Classifier], socket_enabled: None) -> AsyncGen
 
     async def start(workers: Sequence[Any] | None = None, **overrides: Any) -> TestClient[Any, Any]:
         config = replace(BASE, **overrides)
-        app = create_app(config, workers or classifiers, SHA256)
+        sha256 = hashlib.sha256(config.model.read_bytes()).hexdigest()
+        app = create_app(config, workers or classifiers, sha256)
         client: TestClient[Any, Any] = TestClient(TestServer(app, host="127.0.0.1"))
         await client.start_server()
         clients.append(client)

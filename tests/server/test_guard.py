@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, cast
 from unittest.mock import patch
 
-import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 from mlwatch_server.app import STATE, ApiError, authorize
@@ -17,16 +16,9 @@ from mlwatch_server.app import STATE, ApiError, authorize
 from tests.core.conftest import snapshot
 
 from .conftest import Gated, Serve
+from .conftest import image_form as _form
 
 KEY = "s3cret-key-0123456789"
-
-
-def _form(image: bytes, **fields: str) -> aiohttp.FormData:
-    form = aiohttp.FormData()
-    form.add_field("image", image, filename="frame.jpg", content_type="image/jpeg")
-    for name, value in fields.items():
-        form.add_field(name, value)
-    return form
 
 
 async def _until(client: TestClient[Any, Any], done: Callable[[dict[str, int]], bool]) -> None:
