@@ -47,11 +47,14 @@ EDGETPU_MODEL = (
 )
 
 
-async def start(hass: HomeAssistant) -> dict[str, Any]:
-    result: dict[str, Any] = await hass.config_entries.flow.async_init(
+async def start(hass: HomeAssistant, backend: str = "local") -> dict[str, Any]:
+    """Open the flow and pick where the model runs from its first menu."""
+    menu: dict[str, Any] = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )  # type: ignore[assignment]
-    return result
+    assert menu["type"] is FlowResultType.MENU
+    assert menu["menu_options"] == ["local", "server", "deepstack"]
+    return await submit(hass, menu, {"next_step_id": backend})
 
 
 async def submit(hass: HomeAssistant, flow: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
@@ -80,12 +83,12 @@ async def test_user_flow_tests_camera_and_model_then_creates_entry(
 ) -> None:
     flow = await start(hass)
     assert flow["type"] is FlowResultType.FORM
-    assert flow["step_id"] == "user"
+    assert flow["step_id"] == "local"
     served = fake_camera.served
     result = await submit(hass, flow, USER)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Front door"
-    assert result["data"] == USER
+    assert result["data"] == {**USER, "backend": "local"}
     assert result["options"] == DEFAULT_OPTIONS
     assert result["result"].unique_id == CAMERA
     assert fake_camera.served == served + 2  # the flow's test frame, then setup's first frame
@@ -102,7 +105,7 @@ async def test_custom_model_under_the_config_folder(
     assert flow["step_id"] == "custom_model"
     result = await submit(hass, flow, files)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"] == {**USER, CONF_MODEL: MODEL_CUSTOM, **files}
+    assert result["data"] == {**USER, CONF_MODEL: MODEL_CUSTOM, **files, "backend": "local"}
     await hass.async_block_till_done()
 
 
@@ -204,14 +207,14 @@ async def test_reconfigure_to_a_custom_model_and_back(
     result = await submit(hass, flow, files)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert loaded.data == {**USER, CONF_MODEL: MODEL_CUSTOM, **files}
+    assert loaded.data == {**USER, CONF_MODEL: MODEL_CUSTOM, **files, "backend": "local"}
     await hass.async_block_till_done()
     assert loaded.state is ConfigEntryState.LOADED
 
     flow = await loaded.start_reconfigure_flow(hass)
     result = await submit(hass, flow, USER)
     assert result["reason"] == "reconfigure_successful"
-    assert loaded.data == USER  # the custom paths are gone
+    assert loaded.data == {**USER, "backend": "local"}  # the custom paths are gone
     await hass.async_block_till_done()
 
 

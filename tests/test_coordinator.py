@@ -198,7 +198,7 @@ async def test_camera_failure_makes_entities_unavailable_and_they_recover(
     c.async_start_burst()
     await wait_for(lambda: not c.bursting and not c._busy)
     assert state(hass, "sensor.front_door_top_label").state == "espresso"
-    assert "Snapshots from camera.front_door are back" in caplog.text
+    assert "Snapshots from camera.front_door are classified again" in caplog.text
 
 
 async def test_periodic_scan_samples_when_asked_to(

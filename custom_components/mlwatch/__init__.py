@@ -7,17 +7,23 @@ from dataclasses import dataclass
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    ConfigEntryNotReady,
+    HomeAssistantError,
+)
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
 from .backend import Backend, LocalBackend
-from .const import CONF_CAMERA, CONF_DEVICE, DOMAIN
+from .const import BACKEND_LOCAL, CONF_BACKEND, CONF_CAMERA, CONF_DEVICE, CONF_URL, DOMAIN
 from .coordinator import MlwatchCoordinator
 from .core.errors import EdgeTpuModelError, EdgeTpuNotFoundError, MlwatchError
 from .feedback import FrameView
 from .feedback_services import async_setup_feedback_services
+from .remote import ServerAuthError, ServerUnavailableError, remote_backend_class
 from .services import async_setup_services
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.IMAGE, Platform.SENSOR]
@@ -48,8 +54,35 @@ def _edgetpu_issue(entry: MlwatchConfigEntry) -> str:
     return f"edgetpu_missing_{entry.entry_id}"
 
 
+def _setup_error[E: HomeAssistantError](
+    kind: type[E], err: MlwatchError, placeholders: dict[str, str], key: str | None = None
+) -> E:
+    """A setup failure HA shows translated, with what the core said."""
+    return kind(
+        translation_domain=DOMAIN,
+        translation_key=key or err.key,
+        translation_placeholders={**placeholders, "error": str(err)},
+    )
+
+
+async def _async_create_remote_backend(hass: HomeAssistant, entry: MlwatchConfigEntry) -> Backend:
+    """Ask the server what it runs: a refused key starts reauth, no answer retries later."""
+    data = dict(entry.data)
+    placeholders = {"camera": data[CONF_CAMERA], "url": data[CONF_URL]}
+    try:
+        return await remote_backend_class(data).create(hass, data)
+    except ServerAuthError as err:
+        raise _setup_error(ConfigEntryAuthFailed, err, placeholders) from err
+    except ServerUnavailableError as err:
+        raise _setup_error(ConfigEntryNotReady, err, placeholders) from err
+    except MlwatchError as err:
+        raise _setup_error(ConfigEntryError, err, placeholders, "server_error") from err
+
+
 async def _async_create_backend(hass: HomeAssistant, entry: MlwatchConfigEntry) -> Backend:
     """Load the model where the entry says; a missing Coral falls back to the CPU and says so."""
+    if entry.data.get(CONF_BACKEND, BACKEND_LOCAL) != BACKEND_LOCAL:
+        return await _async_create_remote_backend(hass, entry)
     data, options = dict(entry.data), dict(entry.options)
     placeholders = {"camera": entry.data[CONF_CAMERA], "device": str(data.get(CONF_DEVICE))}
     try:
@@ -70,17 +103,9 @@ async def _async_create_backend(hass: HomeAssistant, entry: MlwatchConfigEntry) 
             ir.async_delete_issue(hass, DOMAIN, _edgetpu_issue(entry))
     except EdgeTpuModelError as err:
         # The Coral may come back (unplugged, passed through later): retry rather than give up.
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key=err.key,
-            translation_placeholders={**placeholders, "error": str(err)},
-        ) from err
+        raise _setup_error(ConfigEntryNotReady, err, placeholders) from err
     except MlwatchError as err:
-        raise ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key=err.key,
-            translation_placeholders={**placeholders, "error": str(err)},
-        ) from err
+        raise _setup_error(ConfigEntryError, err, placeholders) from err
     return backend
 
 

@@ -1,8 +1,9 @@
-"""Config flow: pick a camera and a model, test them on a real snapshot; options; reconfigure."""
+"""Config flow: a camera and where its model runs, tested on a real snapshot; options; reauth."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,11 @@ from homeassistant.helpers import selector
 from . import MlwatchConfigEntry
 from .backend import LocalBackend, model_paths
 from .const import (
+    BACKEND_DEEPSTACK,
+    BACKEND_LOCAL,
+    BACKEND_SERVER,
+    CONF_API_KEY,
+    CONF_BACKEND,
     CONF_CAMERA,
     CONF_DEVICE,
     CONF_LABELS_PATH,
@@ -23,6 +29,7 @@ from .const import (
     CONF_MODEL,
     CONF_MODEL_PATH,
     CONF_STD,
+    CONF_URL,
     DEFAULT_OPTIONS,
     DEVICES,
     DOMAIN,
@@ -30,8 +37,9 @@ from .const import (
     MODEL_DEFAULT,
 )
 from .core.errors import ImageError, MlwatchError
-from .core.labels import imagenet_groups, load_labels
+from .core.labels import COCO_LABELS, imagenet_groups, load_labels
 from .options import normalize_options, options_schema, validate_options
+from .remote_flow import async_validate_remote, reauth_schema, server_schema
 from .validation import vol
 
 
@@ -128,16 +136,66 @@ class MlwatchConfigFlow(ConfigFlow, domain=DOMAIN):
         """Thresholds, window, bursts, triggers, region."""
         return MlwatchOptionsFlow()
 
-    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Choose the camera, the model and where to run it."""
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:  # noqa: ARG002
+        """In Home Assistant's process, or on a server (the only way on HA OS and Container)."""
+        return self.async_show_menu(
+            step_id="user", menu_options=[BACKEND_LOCAL, BACKEND_SERVER, BACKEND_DEEPSTACK]
+        )
+
+    async def async_step_local(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose the camera, the model and the device, in this process."""
         if user_input is not None:
             await self.async_set_unique_id(user_input[CONF_CAMERA])
             self._abort_if_unique_id_configured()
-            self._data = dict(user_input)
+            self._data = {**user_input, CONF_BACKEND: BACKEND_LOCAL}
             if user_input[CONF_MODEL] == MODEL_CUSTOM:
                 return await self.async_step_custom_model()
-            return await self._async_finish("user", _user_schema(user_input))
-        return self.async_show_form(step_id="user", data_schema=_user_schema({}))
+            return await self._async_finish("local", _user_schema(user_input))
+        return self.async_show_form(step_id="local", data_schema=_user_schema({}))
+
+    async def async_step_server(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """An mlwatch server: URL, API key, optional fallback server."""
+        return await self._async_remote_step(BACKEND_SERVER, user_input)
+
+    async def async_step_deepstack(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A DeepStack or CodeProject.AI server's object detection."""
+        return await self._async_remote_step(BACKEND_DEEPSTACK, user_input)
+
+    async def _async_remote_step(
+        self, backend: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        if user_input is None:
+            return self.async_show_form(step_id=backend, data_schema=server_schema(backend, {}))
+        await self.async_set_unique_id(user_input[CONF_CAMERA])
+        self._abort_if_unique_id_configured()
+        self._data = {**user_input, CONF_BACKEND: backend}
+        return await self._async_finish(backend, server_schema(backend, user_input))
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:  # noqa: ARG002
+        """The server refused the key."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the server's new API key and test it."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        placeholders = {"url": entry.data.get(CONF_URL, ""), "error": ""}
+        if user_input is not None:
+            data = {**entry.data, CONF_API_KEY: user_input[CONF_API_KEY]}
+            errors, found = await async_validate_remote(self.hass, data)
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data=data)
+            placeholders.update(found)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=reauth_schema(),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
 
     async def async_step_custom_model(
         self, user_input: dict[str, Any] | None = None
@@ -153,11 +211,14 @@ class MlwatchConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change camera, model or device of an existing entry."""
         entry = self._get_reconfigure_entry()
+        backend = entry.data.get(CONF_BACKEND, BACKEND_LOCAL)
+        if backend != BACKEND_LOCAL:
+            return await self._async_reconfigure_remote(backend, user_input)
         if user_input is not None:
             if user_input[CONF_CAMERA] != entry.unique_id:
                 await self.async_set_unique_id(user_input[CONF_CAMERA])
                 self._abort_if_unique_id_configured()
-            self._data = {**entry.data, **user_input}
+            self._data = {**entry.data, **user_input, CONF_BACKEND: BACKEND_LOCAL}
             if user_input[CONF_MODEL] == MODEL_CUSTOM:
                 return await self.async_step_custom_model()
             self._data.pop(CONF_MODEL_PATH, None)
@@ -167,9 +228,26 @@ class MlwatchConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="reconfigure", data_schema=_user_schema(dict(entry.data))
         )
 
+    async def _async_reconfigure_remote(
+        self, backend: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        entry = self._get_reconfigure_entry()
+        if user_input is None:
+            return self.async_show_form(
+                step_id="reconfigure", data_schema=server_schema(backend, dict(entry.data))
+            )
+        if user_input[CONF_CAMERA] != entry.unique_id:
+            await self.async_set_unique_id(user_input[CONF_CAMERA])
+            self._abort_if_unique_id_configured()
+        self._data = {**user_input, CONF_BACKEND: backend}
+        return await self._async_finish("reconfigure", server_schema(backend, user_input))
+
     async def _async_finish(self, step_id: str, schema: Any) -> ConfigFlowResult:  # noqa: ANN401
         """Test camera and model; create or update the entry, or show the step again."""
-        errors, placeholders = await async_validate(self.hass, self._data)
+        if self._data.get(CONF_BACKEND, BACKEND_LOCAL) == BACKEND_LOCAL:
+            errors, placeholders = await async_validate(self.hass, self._data)
+        else:
+            errors, placeholders = await async_validate_remote(self.hass, self._data)
         if errors:
             return self.async_show_form(
                 step_id=step_id,
@@ -214,6 +292,8 @@ class MlwatchOptionsFlow(OptionsFlow):
         if getattr(entry, "runtime_data", None) is not None:
             info = entry.runtime_data.backend.info
             return [*info.groups, *info.labels]
+        if entry.data.get(CONF_BACKEND) == BACKEND_DEEPSTACK:
+            return list(COCO_LABELS)
         _, labels_file = model_paths(self.hass, dict(entry.data))
         return await self.hass.async_add_executor_job(_read_label_choices, labels_file)
 

@@ -18,6 +18,15 @@ CONF_STD: Final = "std"
 MODEL_DEFAULT: Final = "default"
 MODEL_CUSTOM: Final = "custom"
 DEVICES: Final = ("auto", "cpu", "usb", "pci")
+# Where inference runs: in Home Assistant's process, or on a server beside it.
+CONF_BACKEND: Final = "backend"
+BACKEND_LOCAL: Final = "local"
+BACKEND_SERVER: Final = "server"
+BACKEND_DEEPSTACK: Final = "deepstack"
+CONF_URL: Final = "url"
+CONF_API_KEY: Final = "api_key"
+CONF_FALLBACK_URL: Final = "fallback_url"
+CONF_SERVER_MODEL: Final = "server_model"  # DeepStack custom model name
 
 # Entry options: when to look and when to speak.
 CONF_WATCHED: Final = "watched"

@@ -47,6 +47,7 @@ from .core.debounce import Cleared, DebounceConfig, Debouncer, Detected
 from .core.errors import MlwatchError
 from .core.result import Result, Roi
 from .feedback import frame_url
+from .remote import ServerAuthError
 from .review import Reviews
 
 if TYPE_CHECKING:
@@ -154,6 +155,14 @@ class MlwatchCoordinator(DataUpdateCoordinator[Result | None]):
             ) from err
         try:
             result = await self.backend.classify(image.content, self.roi)
+        except ServerAuthError as err:
+            # The server's key changed: ask the user for the new one (once, however many frames).
+            self.config_entry.async_start_reauth(self.hass)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="invalid_auth",
+                translation_placeholders={"camera": self.camera, "error": str(err)},
+            ) from err
         except MlwatchError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -170,7 +179,7 @@ class MlwatchCoordinator(DataUpdateCoordinator[Result | None]):
             self.async_set_update_error(err)  # logs once, until the camera is back
             return
         if not self.last_update_success:
-            _LOGGER.info("Snapshots from %s are back", self.camera)
+            _LOGGER.info("Snapshots from %s are classified again", self.camera)
         self.frames_processed += 1
         self.last_frame = frame
         scores = {label: frame.result.score(label) for label in self.watched}

@@ -9,9 +9,9 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
 from . import MlwatchConfigEntry
-from .const import CONF_LABELS_PATH, CONF_MODEL_PATH
+from .const import CONF_API_KEY, CONF_LABELS_PATH, CONF_MODEL_PATH
 
-TO_REDACT = {CONF_MODEL_PATH, CONF_LABELS_PATH}
+TO_REDACT = {CONF_MODEL_PATH, CONF_LABELS_PATH, CONF_API_KEY}
 
 
 async def async_get_config_entry_diagnostics(

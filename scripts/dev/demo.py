@@ -23,7 +23,9 @@ async def ensure_entries(hass: LiveHass, camera_file: Path) -> None:
         await hass.config_flow("local_file", {"name": "Front door", "file_path": str(camera_file)})
     if "mlwatch" not in domains:
         result = await hass.config_flow(
-            "mlwatch", {"camera": "camera.front_door", "model": "default", "device": "auto"}
+            "mlwatch",
+            {"next_step_id": "local"},
+            {"camera": "camera.front_door", "model": "default", "device": "auto"},
         )
         changes = {"watched": ["cat", "dog", "package"], "triggers": ["input_boolean.doorbell"]}
         await hass.options_flow(result["result"]["entry_id"], {**changes, "scan_interval": 5})

@@ -24,10 +24,13 @@ async def setup_watch(live: LiveHass, **options: Any) -> str:
     frame = live.config_dir / "frames" / "front_door.jpg"
     camera = await live.config_flow("local_file", {"name": "Front door", "file_path": str(frame)})
     assert camera["type"] == "create_entry"
-    form = await live.config_flow("mlwatch")
-    assert (form["type"], form["step_id"]) == ("form", "user")
+    menu = await live.config_flow("mlwatch")
+    assert (menu["type"], menu["step_id"]) == ("menu", "user")
+    assert menu["menu_options"] == ["local", "server", "deepstack"]
     created = await live.config_flow(
-        "mlwatch", {"camera": CAMERA, "model": "default", "device": "cpu"}
+        "mlwatch",
+        {"next_step_id": "local"},
+        {"camera": CAMERA, "model": "default", "device": "cpu"},
     )
     assert created["type"] == "create_entry", created
     entry_id: str = created["result"]["entry_id"]

@@ -1,0 +1,238 @@
+"""mlwatch on an mlwatch server: the flows, detections and feedback, outages, fallback, reauth."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.mlwatch.const import (
+    CONF_BURST_SIZE,
+    CONF_CAMERA,
+    DOMAIN,
+    EVENT_DETECTION,
+)
+from tests.conftest import CAMERA, CAT, EMPTY, FakeCamera, camera_error, state, wait_for
+from tests.server_process import KEY, ServerProcess, free_port
+from tests.test_config_flow import start, submit
+
+TOP = "sensor.front_door_top_label"
+
+
+@pytest.fixture
+async def server(tmp_path: Path, socket_enabled: None) -> AsyncGenerator[ServerProcess]:
+    """A real mlwatch server with an API key."""
+    proc = ServerProcess(tmp_path / "server.log")
+    await proc.start()
+    yield proc
+    await proc.kill()
+
+
+def server_data(server: ServerProcess, **extra: Any) -> dict[str, Any]:
+    return {CONF_CAMERA: CAMERA, "url": server.url, "api_key": KEY, **extra}
+
+
+async def add_entry(
+    hass: HomeAssistant, options: dict[str, Any], data: dict[str, Any]
+) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Front door",
+        unique_id=CAMERA,
+        data={"backend": "server", **data},
+        options=options,
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def burst(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    c = entry.runtime_data.coordinator
+    c.async_start_burst()
+    await wait_for(lambda: not c.bursting and not c._busy, timeout=30)
+
+
+async def unload(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    if entry.state is ConfigEntryState.LOADED:
+        await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+async def test_server_flow_then_the_same_detections_and_feedback(
+    hass: HomeAssistant, fake_camera: FakeCamera, server: ServerProcess
+) -> None:
+    flow = await start(hass, "server")
+    assert flow["step_id"] == "server"
+    result = await submit(hass, flow, server_data(server))
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    assert result["data"] == {**server_data(server), "backend": "server"}
+    await hass.async_block_till_done()
+    entry = result["result"]
+    assert entry.state is ConfigEntryState.LOADED
+    info = entry.runtime_data.backend.info
+    assert (info.kind, len(info.labels), info.device) == (
+        "classifier+embedding",
+        1000,
+        "cpu (server)",
+    )
+    assert state(hass, TOP).state == "espresso"  # the empty mat, classified on the server
+
+    events: list[Event[dict[str, Any]]] = []
+    hass.bus.async_listen(EVENT_DETECTION, events.append)
+    fake_camera.play([CAT, CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
+    await burst(hass, entry)
+    (detected,) = events
+    assert detected.data["label"] == "cat"
+    assert detected.data["confidence"] > 0.9
+    await hass.services.async_call(
+        DOMAIN, "confirm_detection", {"detection_id": detected.data["detection_id"]}, blocking=True
+    )
+    await wait_for(lambda: state(hass, "sensor.front_door_confirmed_detections").state == "1")
+    metrics = await server.metrics()
+    assert metrics["inference"]["count"] >= 8  # type: ignore[index]
+    await unload(hass, entry)
+
+
+async def test_server_flow_errors_then_success(
+    hass: HomeAssistant, fake_camera: FakeCamera, server: ServerProcess
+) -> None:
+    flow = await start(hass, "server")
+    cases = [
+        (server_data(server, api_key="wrong"), {"base": "invalid_auth"}),
+        (server_data(server, api_key=""), {"base": "invalid_auth"}),
+        (server_data(server, url=f"http://127.0.0.1:{free_port()}"), {"base": "cannot_connect"}),
+        (server_data(server, url="ftp://nas"), {"url": "invalid_url"}),
+        (server_data(server, fallback_url="nas:8780"), {"fallback_url": "invalid_url"}),
+    ]
+    for data, errors in cases:
+        flow = await submit(hass, flow, data)
+        assert (flow["type"], flow["step_id"], flow["errors"]) == (
+            FlowResultType.FORM,
+            "server",
+            errors,
+        ), data
+    fake_camera.play([camera_error()])
+    flow = await submit(hass, flow, server_data(server))
+    assert flow["errors"] == {"base": "cannot_read_camera"}
+    fake_camera.play([EMPTY])
+    result = await submit(hass, flow, server_data(server))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    await unload(hass, result["result"])
+
+
+async def test_deepstack_flow_refuses_a_classifier_server(
+    hass: HomeAssistant, fake_camera: FakeCamera, server: ServerProcess
+) -> None:
+    flow = await start(hass, "deepstack")
+    assert flow["step_id"] == "deepstack"
+    flow = await submit(hass, flow, server_data(server))
+    assert flow["errors"] == {"base": "server_error"}
+    assert "classifier" in flow["description_placeholders"]["error"]
+    flow = await submit(hass, flow, server_data(server, api_key="wrong"))
+    assert flow["errors"] == {"base": "invalid_auth"}
+
+
+async def test_server_killed_mid_burst_then_back(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    server: ServerProcess,
+    options: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = await add_entry(hass, {**options, CONF_BURST_SIZE: 200}, server_data(server))
+    c = entry.runtime_data.coordinator
+    c.async_start_burst()
+    await wait_for(lambda: c.frames_processed >= 4)
+    await server.kill()
+    await wait_for(lambda: state(hass, TOP).state == STATE_UNAVAILABLE)
+    assert state(hass, "binary_sensor.front_door_cat").state == STATE_UNAVAILABLE
+    await server.start()
+    await wait_for(lambda: state(hass, TOP).state == "espresso", timeout=30)
+    assert c.bursting  # the same burst went on through the outage
+    assert caplog.text.count("Cannot classify the snapshot from camera.front_door") == 1
+    assert "classified again" in caplog.text
+    await unload(hass, entry)
+
+
+async def test_fallback_server_takes_over_and_the_primary_gets_its_frames_back(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    server: ServerProcess,
+    options: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    fallback = ServerProcess(tmp_path / "fallback.log")
+    await fallback.start()
+    try:
+        entry = await add_entry(
+            hass, {**options, CONF_BURST_SIZE: 5}, server_data(server, fallback_url=fallback.url)
+        )
+        await server.kill()
+        with patch("custom_components.mlwatch.remote.RETRY_PRIMARY_AFTER", 0.5):
+            await burst(hass, entry)
+            assert state(hass, TOP).state == "espresso"  # never unavailable: the fallback answered
+            served = (await fallback.metrics())["inference"]["count"]  # type: ignore[index]
+            assert served >= 5
+            await server.start()
+            await asyncio.sleep(0.6)  # past RETRY_PRIMARY_AFTER: the primary is due again
+            await burst(hass, entry)
+            await burst(hass, entry)
+        primary = (await server.metrics())["inference"]["count"]  # type: ignore[index]
+        assert primary >= 5
+        await unload(hass, entry)
+    finally:
+        await fallback.kill()
+
+
+async def test_changed_key_asks_for_reauth_and_the_new_key_reloads(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    server: ServerProcess,
+    options: dict[str, Any],
+) -> None:
+    entry = await add_entry(hass, options, server_data(server))
+    assert entry.state is ConfigEntryState.LOADED
+    await server.kill()
+    server.api_key = "rotated-key-4567"
+    await server.start()
+    await burst(hass, entry)
+    assert state(hass, TOP).state == STATE_UNAVAILABLE
+    (flow,) = entry.async_get_active_flows(hass, {SOURCE_REAUTH})
+    assert flow["step_id"] == "reauth_confirm"
+    result = await submit(hass, flow, {"api_key": "still-wrong"})
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await submit(hass, flow, {"api_key": "rotated-key-4567"})
+    assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "reauth_successful")
+    await hass.async_block_till_done()
+    assert entry.data["api_key"] == "rotated-key-4567"
+    assert entry.state is ConfigEntryState.LOADED
+    assert state(hass, TOP).state == "espresso"
+    await unload(hass, entry)
+
+
+async def test_setup_waits_for_a_server_that_is_down_and_refuses_a_wrong_key(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    server: ServerProcess,
+    options: dict[str, Any],
+) -> None:
+    down = await add_entry(
+        hass, options, server_data(server, url=f"http://127.0.0.1:{free_port()}")
+    )
+    assert down.state is ConfigEntryState.SETUP_RETRY
+    await hass.config_entries.async_remove(down.entry_id)
+    refused = await add_entry(hass, options, server_data(server, api_key="wrong"))
+    assert refused.state is ConfigEntryState.SETUP_ERROR
+    assert refused.async_get_active_flows(hass, {SOURCE_REAUTH})
