@@ -63,6 +63,7 @@ class LiveHass:
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = config_dir / "hass.stdout.log"
         self._session: aiohttp.ClientSession | None = None
+        self.env: dict[str, str] = {}  # extra environment for the hass process
 
     def write_config(self) -> None:
         """A lean configuration.yaml and mlwatch linked into custom_components."""
@@ -79,6 +80,7 @@ class LiveHass:
         with self.log_path.open("ab") as log:
             # Not measured by the test run's coverage: its data would not combine with ours.
             env = {k: v for k, v in os.environ.items() if not k.startswith("COV_CORE_")}
+            env.update(self.env)
             self.process = subprocess.Popen(  # noqa: ASYNC220 - started once, watched below
                 [sys.executable, "-m", "homeassistant", "--config", str(self.config_dir)],
                 env=env,

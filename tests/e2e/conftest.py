@@ -18,10 +18,15 @@ PASSWORD = "e2e-password"  # noqa: S105 - a throwaway account in a temp folder
 
 
 @pytest.fixture
-async def live(tmp_path: Path, socket_enabled: None) -> AsyncGenerator[LiveHass]:
+async def live(
+    request: pytest.FixtureRequest, tmp_path: Path, socket_enabled: None
+) -> AsyncGenerator[LiveHass]:
     """HA running with a demo camera (showing an empty scene) and the loop-lag probe."""
     hass = LiveHass(tmp_path / "config")
     hass.write_config()
+    if request.node.get_closest_marker("no_local_runtime"):
+        # As on HA OS (musl): the TFLite runtime and OpenCV cannot be imported in HA's process.
+        hass.env["PYTHONPATH"] = str(Path(__file__).parent / "no_local_runtime")
     shutil.copytree(
         Path(__file__).parent / "looplag", hass.config_dir / "custom_components" / "looplag"
     )

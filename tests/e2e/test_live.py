@@ -17,21 +17,29 @@ from tests.e2e.conftest import PASSWORD, USERNAME
 
 pytestmark = pytest.mark.e2e
 CAMERA = "camera.front_door"
+ENTRIES = "/api/config/config_entries/entry"
 
 
-async def setup_watch(live: LiveHass, **options: Any) -> str:
-    """The demo camera and mlwatch for it, through the same flows the UI uses."""
+LOCAL = ({"next_step_id": "local"}, {"camera": CAMERA, "model": "default", "device": "cpu"})
+
+
+async def add_camera(live: LiveHass) -> None:
+    """The demo camera, a real local_file camera, through its own flow."""
     frame = live.config_dir / "frames" / "front_door.jpg"
     camera = await live.config_flow("local_file", {"name": "Front door", "file_path": str(frame)})
     assert camera["type"] == "create_entry"
+
+
+async def setup_watch(
+    live: LiveHass, flow: tuple[dict[str, Any], ...] = LOCAL, **options: Any
+) -> str:
+    """The demo camera and mlwatch for it, through the same flows the UI uses."""
+    if not any(e["domain"] == "local_file" for e in await live.request("GET", ENTRIES)):
+        await add_camera(live)
     menu = await live.config_flow("mlwatch")
     assert (menu["type"], menu["step_id"]) == ("menu", "user")
     assert menu["menu_options"] == ["local", "server", "deepstack"]
-    created = await live.config_flow(
-        "mlwatch",
-        {"next_step_id": "local"},
-        {"camera": CAMERA, "model": "default", "device": "cpu"},
-    )
+    created = await live.config_flow("mlwatch", *flow)
     assert created["type"] == "create_entry", created
     entry_id: str = created["result"]["entry_id"]
     saved = await live.options_flow(
