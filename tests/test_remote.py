@@ -14,6 +14,10 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.mlwatch.const import (
     CONF_BURST_SIZE,
@@ -101,6 +105,22 @@ async def test_server_flow_then_the_same_detections_and_feedback(
     await wait_for(lambda: state(hass, "sensor.front_door_confirmed_detections").state == "1")
     metrics = await server.metrics()
     assert metrics["inference"]["count"] >= 8  # type: ignore[index]
+    await unload(hass, entry)
+
+
+async def test_diagnostics_redact_the_key(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    server: ServerProcess,
+    options: dict[str, Any],
+    hass_client: ClientSessionGenerator,
+) -> None:
+    entry = await add_entry(hass, options, server_data(server))
+    data = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert data["entry"]["data"]["api_key"] == "**REDACTED**"
+    assert data["entry"]["data"]["url"] == server.url
+    assert data["model"]["device"] == "cpu (server)"
+    assert data["model"]["name"] == f"efficientnet_lite0_int8.tflite @ {server.url}"
     await unload(hass, entry)
 
 
