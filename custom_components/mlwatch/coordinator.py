@@ -47,7 +47,7 @@ from .core.debounce import Cleared, DebounceConfig, Debouncer, Detected
 from .core.errors import MlwatchError
 from .core.result import Result, Roi
 from .feedback import frame_url
-from .remote import ServerAuthError
+from .remote import ServerAuthError, ServerBusyError
 from .review import Reviews
 
 if TYPE_CHECKING:
@@ -72,6 +72,10 @@ class DetectionRecord:
 
     event: Detected[Frame]
     at: datetime
+
+
+class FrameDroppedError(UpdateFailed):
+    """The frame could not be classified now, but nothing is broken (a busy server)."""
 
 
 class MlwatchCoordinator(DataUpdateCoordinator[Result | None]):
@@ -155,6 +159,12 @@ class MlwatchCoordinator(DataUpdateCoordinator[Result | None]):
             ) from err
         try:
             result = await self.backend.classify(image.content, self.roi)
+        except ServerBusyError as err:
+            raise FrameDroppedError(
+                translation_domain=DOMAIN,
+                translation_key="server_busy",
+                translation_placeholders={"camera": self.camera, "error": str(err)},
+            ) from err
         except ServerAuthError as err:
             # The server's key changed: ask the user for the new one (once, however many frames).
             self.config_entry.async_start_reauth(self.hass)
@@ -175,6 +185,11 @@ class MlwatchCoordinator(DataUpdateCoordinator[Result | None]):
         """Capture, classify, debounce, tell everyone."""
         try:
             frame = await self.async_capture()
+        except FrameDroppedError:
+            # A busy server is alive: count the frame as dropped, as when we are busy ourselves.
+            self.frames_dropped += 1
+            self.async_update_listeners()
+            return
         except UpdateFailed as err:
             self.async_set_update_error(err)  # logs once, until the camera is back
             return

@@ -41,6 +41,12 @@ class ServerUnavailableError(MlwatchError):
     key = "cannot_connect"
 
 
+class ServerBusyError(ServerUnavailableError):
+    """Every server answered that its queue is full: this frame is dropped, nothing is down."""
+
+    key = "server_busy"
+
+
 class ServerAuthError(MlwatchError):
     """The server refused the API key."""
 
@@ -101,6 +107,7 @@ class _HttpBackend:
     ) -> tuple[str, dict[str, Any]]:
         """The first server that answers: its URL and JSON; auth and image errors are final."""
         last: object = None
+        busy = True  # until a server fails in another way than a full queue
         for url in self._servers.order():
             try:
                 async with self._session.request(
@@ -116,11 +123,14 @@ class _HttpBackend:
                     body = None if unavailable else await resp.json(content_type=None)
             except (aiohttp.ClientError, TimeoutError, ValueError) as err:
                 self._servers.failed(url, err)
-                last = err
+                last, busy = err, False
                 continue
             if unavailable:  # busy or restarting: the next server may answer
                 last = f"{url} answered {resp.status}"
+                if resp.status == 503:  # noqa: PLR2004 - queue full: alive, so not marked failed
+                    continue
                 self._servers.failed(url, last)
+                busy = False
                 continue
             self._servers.answered(url)
             if resp.status in (401, 403):
@@ -130,6 +140,8 @@ class _HttpBackend:
             if resp.status != 200 or not isinstance(body, dict):  # noqa: PLR2004
                 raise ServerResponseError(f"{url} answered {resp.status}: {_message(body)}")
             return url, body
+        if busy and last is not None:
+            raise ServerBusyError(f"Every server is busy: {last}")
         raise ServerUnavailableError(f"No mlwatch server answered: {last}")
 
     async def close(self) -> None:
@@ -150,6 +162,11 @@ class MlwatchServerBackend(_HttpBackend):
     """The same core on an mlwatch server: same scores, same labels, same groups."""
 
     info: ModelInfo
+
+    def __init__(self, hass: HomeAssistant, data: dict[str, Any]) -> None:
+        """Servers and key; `create` asks the server what it runs."""
+        super().__init__(hass, data)
+        self._other_model: set[str] = set()
 
     @classmethod
     async def create(cls, hass: HomeAssistant, data: dict[str, Any]) -> MlwatchServerBackend:
@@ -180,7 +197,8 @@ class MlwatchServerBackend(_HttpBackend):
             params=params,
         )
         sha256 = body.get("model", {}).get("sha256")
-        if sha256 and sha256 != self.info.sha256:
+        if sha256 and sha256 != self.info.sha256 and url not in self._other_model:
+            self._other_model.add(url)  # said once per server: a fallback may run another model
             _LOGGER.warning("%s runs a different model than the one set up (%s)", url, sha256)
         try:
             return result_from_json(body)
