@@ -164,6 +164,38 @@ async def test_deepstack_flow_refuses_a_classifier_server(
     assert flow["errors"] == {"base": "invalid_auth"}
 
 
+async def test_two_cameras_share_one_server(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    server: ServerProcess,
+    options: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    hass.states.async_set("camera.garden", "idle", {"friendly_name": "Garden"})
+    front = await add_entry(hass, options, server_data(server))
+    garden = MockConfigEntry(
+        domain=DOMAIN,
+        title="Garden",
+        unique_id="camera.garden",
+        data={"backend": "server", **server_data(server, camera="camera.garden")},
+        options=options,
+    )
+    garden.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(garden.entry_id)
+    await hass.async_block_till_done()
+    front.runtime_data.coordinator.async_start_burst()
+    await burst(hass, garden)  # both at once
+    await burst(hass, front)
+    assert state(hass, "sensor.garden_top_label").state == "espresso"
+    assert state(hass, TOP).state == "espresso"
+    assert "failed" not in caplog.text
+    metrics = await server.metrics()
+    frames = 2 + 2 * options[CONF_BURST_SIZE]  # two first refreshes, two bursts
+    assert metrics["inference"]["count"] >= frames  # type: ignore[index]
+    await unload(hass, front)
+    await unload(hass, garden)
+
+
 async def test_server_killed_mid_burst_then_back(
     hass: HomeAssistant,
     fake_camera: FakeCamera,
