@@ -184,6 +184,21 @@ async def _read_image(request: web.Request) -> tuple[bytes, dict[str, str]]:
     return image, fields
 
 
+def _queue_full(state: State) -> ApiError:
+    p50 = state.metrics.snapshot({})["inference"]["ms_p50"] or 1000.0
+    wait = math.ceil(p50 * max(1, state.pool.depth) / state.pool.size / 1000)
+    return ApiError(
+        503, "queue_full", "All interpreters are busy", {"Retry-After": str(max(1, wait))}
+    )
+
+
+def _admit(request: web.Request) -> None:
+    """Refuse before the upload is read: under a flood, reading bodies to refuse them costs most."""
+    state = request.app[STATE]
+    if state.pool.full:
+        raise _queue_full(state)
+
+
 async def _classify(request: web.Request, image: bytes, roi: Roi | None) -> tuple[Result, float]:
     """Check the image's header, then queue it for an interpreter."""
     state = request.app[STATE]
@@ -200,11 +215,7 @@ async def _classify(request: web.Request, image: bytes, roi: Roi | None) -> tupl
     try:
         done = await state.pool.run(lambda clf: clf.classify(image, roi), state.config.timeout)
     except QueueFullError as err:
-        p50 = state.metrics.snapshot({})["inference"]["ms_p50"] or 1000.0
-        wait = math.ceil(p50 * max(1, state.pool.depth) / state.pool.size / 1000)
-        raise ApiError(
-            503, "queue_full", "All interpreters are busy", {"Retry-After": str(max(1, wait))}
-        ) from err
+        raise _queue_full(state) from err
     except TimeoutError as err:
         raise ApiError(504, "timeout", f"Not done within {state.config.timeout} s") from err
     except ImageTooLargeError as err:
@@ -247,6 +258,7 @@ async def metrics(request: web.Request) -> web.Response:
 async def classify(request: web.Request) -> web.Response:
     """Mlwatch's own API: labels, scores, groups, boxes, timings; the embedding on request."""
     authorize(request)
+    _admit(request)
     start = now_ms()
     image, fields = await _read_image(request)
     roi = _roi(fields.get("roi", request.query.get("roi")))
@@ -266,6 +278,7 @@ async def detection(request: web.Request) -> web.Response:
     if request.content_type != "multipart/form-data":
         authorize(request)
         raise ApiError(400, "no_image", "Send the image as the multipart form field 'image'")
+    _admit(request)
     image, fields = await _read_image(request)
     authorize(request, fields.get("api_key"))
     if "name" in request.match_info and request.match_info["name"] != state.config.name:

@@ -38,13 +38,18 @@ class InferencePool[W]:
         self._jobs: set[asyncio.Future[Any]] = set()
 
     @property
+    def full(self) -> bool:
+        """Whether a request arriving now would be refused."""
+        return self._idle.empty() and self.waiting >= self.limit
+
+    @property
     def depth(self) -> int:
         """Requests waiting plus running."""
         return self.waiting + self.running
 
     async def run[T](self, job: Callable[[W], T], timeout: float) -> Done[T]:  # noqa: ASYNC109
         """Run `job(worker)` on a thread; QueueFullError at once, TimeoutError after `timeout`."""
-        if self._idle.empty() and self.waiting >= self.limit:
+        if self.full:
             raise QueueFullError
         loop = asyncio.get_running_loop()
         start = loop.time()

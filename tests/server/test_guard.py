@@ -172,13 +172,22 @@ async def test_full_queue_is_503_with_retry_after(serve: Serve, gated: Gated) ->
         *(client.post("/v1/mlwatch/classify", data=image) for _ in range(5))
     )
     assert [r.status for r in refused] == [503] * 5
+    # Refused before the upload: a request whose body never comes still gets its 503.
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    writer.write(
+        b"POST /v1/mlwatch/classify HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n"
+    )
+    async with asyncio.timeout(10):
+        assert (await reader.readline()).startswith(b"HTTP/1.1 503")
+    writer.close()
+    await writer.wait_closed()
     assert all(int(r.headers["Retry-After"]) >= 1 for r in refused)
     assert (await refused[0].json())["error"]["code"] == "queue_full"
     gated.gate.set()
     done = await asyncio.gather(first, *waiting)
     assert [r.status for r in done] == [200] * 3
     metrics = await (await client.get("/metrics")).json()
-    assert metrics["rejected"] == {"queue_full": 5}
+    assert metrics["rejected"] == {"queue_full": 6}
     assert metrics["queue"]["depth"] == 0
 
 
