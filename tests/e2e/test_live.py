@@ -109,6 +109,16 @@ async def ring(live: LiveHass) -> None:
     )
 
 
+async def confirm(live: LiveHass, detection_id: str) -> list[tuple[str, str]]:
+    """Confirm as the phone's button does; the dataset manifest's (id, verdict) rows after it."""
+    await live.request(
+        "POST", "/api/services/mlwatch/confirm_detection", {"detection_id": detection_id}
+    )
+    manifest = live.config_dir / "mlwatch" / "dataset" / "manifest.csv"
+    with manifest.open(newline="") as f:
+        return [(r["id"], r["verdict"]) for r in csv.DictReader(f)]
+
+
 def frames(live: LiveHass) -> dict[str, Path]:
     folder = live.config_dir / "frames"
     return {
@@ -144,15 +154,9 @@ async def test_a_day_with_mlwatch(live: LiveHass) -> None:
                 assert (await resp.read())[:2] == b"\xff\xd8"
 
         # The owner taps Confirm on the phone.
-        await live.request(
-            "POST",
-            "/api/services/mlwatch/confirm_detection",
-            {"detection_id": detected["detection_id"]},
-        )
-        manifest = live.config_dir / "mlwatch" / "dataset" / "manifest.csv"
-        with manifest.open(newline="") as f:
-            rows = list(csv.DictReader(f))
-        assert [(r["id"], r["verdict"]) for r in rows] == [(detected["detection_id"], "confirmed")]
+        assert await confirm(live, detected["detection_id"]) == [
+            (detected["detection_id"], "confirmed")
+        ]
 
         # The cat leaves: one clear, for the same episode.
         show(frames(live)["camera"], frames(live)["empty"])

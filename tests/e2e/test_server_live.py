@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 from live_hass import LiveHass, show
 
-from tests.e2e.test_live import CAMERA, Events, add_camera, frames, ring, setup_watch
+from tests.e2e.test_live import CAMERA, Events, add_camera, confirm, frames, ring, setup_watch
 from tests.server_process import KEY, ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.no_local_runtime]
@@ -42,14 +41,7 @@ async def test_no_runtime_so_a_server_gives_the_same_day(live: LiveHass, tmp_pat
             assert (detected["label"], detected["config_entry_id"]) == ("cat", entry_id)
             assert detected["confidence"] > 0.9
             assert (await live.state("sensor.front_door_top_label"))["state"] == "Egyptian cat"
-            await live.request(
-                "POST",
-                "/api/services/mlwatch/confirm_detection",
-                {"detection_id": detected["detection_id"]},
-            )
-            manifest = live.config_dir / "mlwatch" / "dataset" / "manifest.csv"
-            with manifest.open(newline="") as f:
-                rows = [(r["id"], r["verdict"]) for r in csv.DictReader(f)]
+            rows = await confirm(live, detected["detection_id"])
             assert rows == [(detected["detection_id"], "confirmed")]
             show(frames(live)["camera"], frames(live)["empty"])
             cleared = (await events.next("mlwatch_cleared"))["data"]
