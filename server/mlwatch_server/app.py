@@ -68,7 +68,10 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
-def _loopback(remote: str | None) -> bool:
+def is_loopback(remote: str | None) -> bool:
+    """Whether an address (or the host name `localhost`) is this machine."""
+    if remote == "localhost":
+        return True
     try:
         return remote is not None and ipaddress.ip_address(remote.split("%")[0]).is_loopback
     except ValueError:  # a unix socket has no address: it is local
@@ -79,7 +82,7 @@ def authorize(request: web.Request, form_key: str | None = None) -> None:
     """Bearer token (or DeepStack's `api_key` field); without a key, this machine only."""
     state = request.app[STATE]
     if state.config.api_key is None:
-        if state.config.allow_remote_without_key or _loopback(request.remote):
+        if state.config.allow_remote_without_key or is_loopback(request.remote):
             return
         raise ApiError(403, "remote_needs_key", "No API key is set, so only this machine may call")
     header = request.headers.get("Authorization", "")

@@ -13,7 +13,7 @@ from mlwatch_core.errors import MlwatchError
 from mlwatch_core.postprocess import DetectionFilter
 
 from . import __version__
-from .app import _loopback, create_app
+from .app import create_app, is_loopback
 from .config import ServerConfig, parse
 from .observe import setup_logging
 
@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _LOGGER.error("Cannot load the model: %s", err, extra={"model": str(config.model)})  # noqa: TRY400 - the message is the whole story
         return 2
     first = classifiers[0]
-    if config.api_key is None and not _loopback(config.host):
+    if config.api_key is None and not is_loopback(config.host):
         if config.allow_remote_without_key:
             _LOGGER.warning("No API key and remote clients allowed: anyone on the network may call")
         else:
