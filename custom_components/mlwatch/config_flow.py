@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from homeassistant.components import camera
-from homeassistant.components.camera import DOMAIN as CAMERA_DOMAIN
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import selector
+from homeassistant.core import callback
 
 from . import MlwatchConfigEntry
-from .backend import LocalBackend, model_paths
+from .backend import model_paths
 from .const import (
     BACKEND_DEEPSTACK,
     BACKEND_LOCAL,
@@ -23,102 +18,19 @@ from .const import (
     CONF_API_KEY,
     CONF_BACKEND,
     CONF_CAMERA,
-    CONF_DEVICE,
     CONF_LABELS_PATH,
-    CONF_MEAN,
     CONF_MODEL,
     CONF_MODEL_PATH,
-    CONF_STD,
     CONF_URL,
     DEFAULT_OPTIONS,
-    DEVICES,
     DOMAIN,
     MODEL_CUSTOM,
-    MODEL_DEFAULT,
 )
-from .core.errors import ImageError, MlwatchError
+from .core.errors import MlwatchError
 from .core.labels import COCO_LABELS, imagenet_groups, load_labels
+from .local_flow import async_validate_local, custom_model_schema, local_schema
 from .options import normalize_options, options_schema, validate_options
 from .remote_flow import async_validate_remote, reauth_schema, server_schema
-from .validation import vol
-
-
-def _user_schema(defaults: dict[str, Any]) -> Any:  # noqa: ANN401 - vol.Schema of either library
-    return vol.Schema(
-        {
-            vol.Required(
-                CONF_CAMERA, default=defaults.get(CONF_CAMERA, vol.UNDEFINED)
-            ): selector.EntitySelector(selector.EntitySelectorConfig(domain=CAMERA_DOMAIN)),
-            vol.Required(
-                CONF_MODEL, default=defaults.get(CONF_MODEL, MODEL_DEFAULT)
-            ): selector.SelectSelector(
-                selector.SelectSelectorConfig(
-                    options=[MODEL_DEFAULT, MODEL_CUSTOM], translation_key=CONF_MODEL
-                )
-            ),
-            vol.Required(
-                CONF_DEVICE, default=defaults.get(CONF_DEVICE, "auto")
-            ): selector.SelectSelector(
-                selector.SelectSelectorConfig(options=list(DEVICES), translation_key=CONF_DEVICE)
-            ),
-        }
-    )
-
-
-def _pixel(low: float) -> selector.NumberSelector:
-    return selector.NumberSelector(
-        selector.NumberSelectorConfig(
-            min=low, max=255, step="any", mode=selector.NumberSelectorMode.BOX
-        )
-    )
-
-
-def _custom_schema(defaults: dict[str, Any]) -> Any:  # noqa: ANN401
-    return vol.Schema(
-        {
-            vol.Required(CONF_MODEL_PATH, default=defaults.get(CONF_MODEL_PATH, "")): str,
-            vol.Required(CONF_LABELS_PATH, default=defaults.get(CONF_LABELS_PATH, "")): str,
-            # Empty: the defaults (the quantized input's own scale, or [-1, 1] for float inputs).
-            vol.Optional(
-                CONF_MEAN, description={"suggested_value": defaults.get(CONF_MEAN)}
-            ): _pixel(0),
-            vol.Optional(CONF_STD, description={"suggested_value": defaults.get(CONF_STD)}): _pixel(
-                0.001
-            ),
-        }
-    )
-
-
-def _inside_config(hass: HomeAssistant, relative: str) -> bool:
-    """Whether a path the user typed stays inside the HA config directory (no I/O)."""
-    root = os.path.normpath(hass.config.config_dir)
-    full = os.path.normpath(hass.config.path(relative))
-    return full.startswith(root + os.sep)
-
-
-async def async_validate(
-    hass: HomeAssistant, data: dict[str, Any]
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Fetch one snapshot and run one inference: return form errors and their placeholders."""
-    if data[CONF_MODEL] == MODEL_CUSTOM and not all(
-        _inside_config(hass, data[key]) for key in (CONF_MODEL_PATH, CONF_LABELS_PATH)
-    ):
-        return {"base": "path_outside_config"}, {"error": hass.config.config_dir}
-    try:
-        image = await camera.async_get_image(hass, data[CONF_CAMERA])
-    except HomeAssistantError as err:
-        return {"base": "cannot_read_camera"}, {"error": str(err)}
-    try:
-        backend = await LocalBackend.create(hass, data, {})
-    except MlwatchError as err:
-        return {"base": err.key}, {"error": str(err)}
-    try:
-        await backend.classify(image.content)
-    except ImageError as err:
-        return {"base": "cannot_read_camera"}, {"error": str(err)}
-    finally:
-        await backend.close()
-    return {}, {}
 
 
 class MlwatchConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -150,8 +62,8 @@ class MlwatchConfigFlow(ConfigFlow, domain=DOMAIN):
             self._data = {**user_input, CONF_BACKEND: BACKEND_LOCAL}
             if user_input[CONF_MODEL] == MODEL_CUSTOM:
                 return await self.async_step_custom_model()
-            return await self._async_finish("local", _user_schema(user_input))
-        return self.async_show_form(step_id="local", data_schema=_user_schema({}))
+            return await self._async_finish("local", local_schema(user_input))
+        return self.async_show_form(step_id="local", data_schema=local_schema({}))
 
     async def async_step_server(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """An mlwatch server: URL, API key, optional fallback server."""
@@ -203,8 +115,10 @@ class MlwatchConfigFlow(ConfigFlow, domain=DOMAIN):
         """A .tflite model and its labels file, under the HA config directory."""
         if user_input is not None:
             self._data.update(user_input)
-            return await self._async_finish("custom_model", _custom_schema(user_input))
-        return self.async_show_form(step_id="custom_model", data_schema=_custom_schema(self._data))
+            return await self._async_finish("custom_model", custom_model_schema(user_input))
+        return self.async_show_form(
+            step_id="custom_model", data_schema=custom_model_schema(self._data)
+        )
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -223,9 +137,9 @@ class MlwatchConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await self.async_step_custom_model()
             self._data.pop(CONF_MODEL_PATH, None)
             self._data.pop(CONF_LABELS_PATH, None)
-            return await self._async_finish("reconfigure", _user_schema(user_input))
+            return await self._async_finish("reconfigure", local_schema(user_input))
         return self.async_show_form(
-            step_id="reconfigure", data_schema=_user_schema(dict(entry.data))
+            step_id="reconfigure", data_schema=local_schema(dict(entry.data))
         )
 
     async def _async_reconfigure_remote(
@@ -245,7 +159,7 @@ class MlwatchConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_finish(self, step_id: str, schema: Any) -> ConfigFlowResult:  # noqa: ANN401
         """Test camera and model; create or update the entry, or show the step again."""
         if self._data.get(CONF_BACKEND, BACKEND_LOCAL) == BACKEND_LOCAL:
-            errors, placeholders = await async_validate(self.hass, self._data)
+            errors, placeholders = await async_validate_local(self.hass, self._data)
         else:
             errors, placeholders = await async_validate_remote(self.hass, self._data)
         if errors:

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +46,7 @@ from .core.debounce import Cleared, DebounceConfig, Debouncer, Detected
 from .core.errors import MlwatchError
 from .core.result import Result, Roi
 from .feedback import frame_url
+from .frame import DetectionRecord, Frame, FrameDroppedError
 from .remote import ServerAuthError, ServerBusyError
 from .review import Reviews
 
@@ -55,27 +55,6 @@ if TYPE_CHECKING:
     from .backend import Backend
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """One processed snapshot: the bytes the camera sent and what the model made of them."""
-
-    image: bytes
-    result: Result
-    at: datetime
-
-
-@dataclass(slots=True)
-class DetectionRecord:
-    """The last detection, for the image entity and diagnostics."""
-
-    event: Detected[Frame]
-    at: datetime
-
-
-class FrameDroppedError(UpdateFailed):
-    """The frame could not be classified now, but nothing is broken (a busy server)."""
 
 
 class MlwatchCoordinator(DataUpdateCoordinator[Result | None]):

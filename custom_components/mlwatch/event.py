@@ -9,9 +9,10 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from . import MlwatchConfigEntry
 from .const import EVENT_TYPE_CLEARED, EVENT_TYPE_DETECTED
-from .coordinator import Frame, MlwatchCoordinator
+from .coordinator import MlwatchCoordinator
 from .core.debounce import Cleared, Detected
 from .entity import MlwatchEntity
+from .frame import Frame
 
 PARALLEL_UPDATES = 0
 

@@ -24,7 +24,8 @@ from .core.dataset import PendingItem, new_id
 from .feedback import async_save_pending, async_stats, frame_url
 
 if TYPE_CHECKING:
-    from .coordinator import Frame, MlwatchCoordinator
+    from .coordinator import MlwatchCoordinator
+    from .frame import Frame
 
 
 class Reviews:

@@ -28,7 +28,8 @@ from .validation import vol
 
 if TYPE_CHECKING:
     from . import MlwatchConfigEntry
-    from .coordinator import Frame, MlwatchCoordinator
+    from .coordinator import MlwatchCoordinator
+    from .frame import Frame
 
 TARGET_FIELDS = {
     vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "target"): cv.string,
