@@ -24,7 +24,7 @@ from .const import (
 )
 from .core.errors import ImageError, MlwatchError
 from .core.labels import COCO_LABELS
-from .core.postprocess import Detection
+from .core.postprocess import Detection, best_per_label
 from .core.result import FULL_FRAME, Result, Roi, Timings
 from .core.wire import result_from_json
 
@@ -255,6 +255,11 @@ class DeepStackBackend(_HttpBackend):
             raise ServerResponseError(_message(body))
         roi = roi or FULL_FRAME
         x0, y0, x1, y1 = roi.pixels(width, height)
+
+        def inside(x: float, lo: int, hi: int) -> float:
+            """A pixel coordinate relative to the region's extent on that axis, clipped."""
+            return min(max((x - lo) / (hi - lo), 0.0), 1.0)
+
         found = []
         for p in body.get("predictions", []):
             cx = (p["x_min"] + p["x_max"]) / 2
@@ -262,16 +267,14 @@ class DeepStackBackend(_HttpBackend):
             if not (x0 <= cx < x1 and y0 <= cy < y1):
                 continue
             box = (
-                min(max((p["x_min"] - x0) / (x1 - x0), 0.0), 1.0),
-                min(max((p["y_min"] - y0) / (y1 - y0), 0.0), 1.0),
-                min(max((p["x_max"] - x0) / (x1 - x0), 0.0), 1.0),
-                min(max((p["y_max"] - y0) / (y1 - y0), 0.0), 1.0),
+                inside(p["x_min"], x0, x1),
+                inside(p["y_min"], y0, y1),
+                inside(p["x_max"], x0, x1),
+                inside(p["y_max"], y0, y1),
             )
             found.append(Detection(str(p["label"]), float(p["confidence"]), box))
         found.sort(key=lambda d: -d.score)
-        scores: dict[str, float] = {}
-        for d in found:
-            scores[d.label] = max(scores.get(d.label, 0.0), d.score)
+        scores = best_per_label(found)
         elapsed = (time.perf_counter() - start) * 1000
         return Result(
             top=sorted(scores.items(), key=lambda s: -s[1])[:5],

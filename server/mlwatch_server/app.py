@@ -188,7 +188,7 @@ async def _read_image(request: web.Request) -> tuple[bytes, dict[str, str]]:
 
 
 def _queue_full(state: State) -> ApiError:
-    p50 = state.metrics.snapshot({})["inference"]["ms_p50"] or 1000.0
+    p50 = state.metrics.percentile(0.5) or 1000.0
     wait = math.ceil(p50 * max(1, state.pool.depth) / state.pool.size / 1000)
     return ApiError(
         503, "queue_full", "All interpreters are busy", {"Retry-After": str(max(1, wait))}

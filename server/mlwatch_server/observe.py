@@ -51,19 +51,25 @@ class Metrics:
         self.inference_ms_total = 0.0
         # The last 1000 are enough for percentiles and bound the memory.
         self._recent: deque[float] = deque(maxlen=1000)
+        self._sorted: list[float] | None = None  # sorted once per new inference, not per refusal
 
     def inference(self, ms: float) -> None:
         """Count one classification and its time on the interpreter thread."""
         self.inferences += 1
         self.inference_ms_total += ms
         self._recent.append(ms)
+        self._sorted = None
+
+    def percentile(self, p: float) -> float | None:
+        """The p-quantile of the recent inference times (ms), None before the first."""
+        if self._sorted is None:
+            self._sorted = sorted(self._recent)
+        recent = self._sorted
+        return round(recent[min(len(recent) - 1, int(p * len(recent)))], 3) if recent else None
 
     def snapshot(self, queue: dict[str, int]) -> dict[str, Any]:
         """Everything as JSON types."""
-        recent = sorted(self._recent)
-
-        def pct(p: float) -> float | None:
-            return round(recent[min(len(recent) - 1, int(p * len(recent)))], 3) if recent else None
+        pct = self.percentile
 
         return {
             "uptime_s": round(time.monotonic() - self.started, 1),

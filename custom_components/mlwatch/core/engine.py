@@ -124,9 +124,7 @@ class Classifier:
             found = postprocess.detections(
                 raw, self.layout, self.label_map, self.settings.detection_filter
             )
-            scores: dict[str, float] = {}
-            for d in found:
-                scores[d.label] = max(scores.get(d.label, 0.0), d.score)
+            scores = postprocess.best_per_label(found)
             top = sorted(scores.items(), key=lambda p: -p[1])[: self.settings.top_k]
             # A group is as present as its most confident member: boxes do not add up.
             groups = {

@@ -135,6 +135,14 @@ class DetectionFilter:
         return d.score >= score and d.area >= area
 
 
+def best_per_label(found: Sequence[Detection]) -> dict[str, float]:
+    """A label is as present as its most confident box: boxes do not add up."""
+    scores: dict[str, float] = {}
+    for d in found:
+        scores[d.label] = max(scores.get(d.label, 0.0), d.score)
+    return scores
+
+
 def _integral(values: np.ndarray[Any, Any]) -> bool:
     return bool(np.all(np.abs(values - np.round(values)) < 1e-6))  # noqa: PLR2004
 
