@@ -14,7 +14,8 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 
 from custom_components.mlwatch.const import CONF_CAMERA
-from tests.conftest import CAMERA, FakeCamera, state
+from custom_components.mlwatch.remote import ServerResponseError
+from tests.conftest import CAMERA, EMPTY, FakeCamera, jpeg_snapshot, state
 from tests.test_config_flow import start, submit
 from tests.test_remote import TOP, add_entry, burst, unload
 
@@ -148,4 +149,8 @@ async def test_deepstack_refusals(
     backend = entry.runtime_data.backend
     with pytest.raises(Exception, match="Not an image"):
         await backend.classify(b"definitely not a jpeg")
+    # A prediction without its box is the server's fault, said as such, not a crash.
+    script.detection = (200, {"success": True, "predictions": [{"label": "cat"}]})
+    with pytest.raises(ServerResponseError, match="Unreadable predictions"):
+        await backend.classify(jpeg_snapshot(EMPTY, (640, 360)))
     await unload(hass, entry)

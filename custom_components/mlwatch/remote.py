@@ -254,25 +254,10 @@ class DeepStackBackend(_HttpBackend):
         if not body.get("success", False):
             raise ServerResponseError(_message(body))
         roi = roi or FULL_FRAME
-        x0, y0, x1, y1 = roi.pixels(width, height)
-
-        def inside(x: float, lo: int, hi: int) -> float:
-            """A pixel coordinate relative to the region's extent on that axis, clipped."""
-            return min(max((x - lo) / (hi - lo), 0.0), 1.0)
-
-        found = []
-        for p in body.get("predictions", []):
-            cx = (p["x_min"] + p["x_max"]) / 2
-            cy = (p["y_min"] + p["y_max"]) / 2
-            if not (x0 <= cx < x1 and y0 <= cy < y1):
-                continue
-            box = (
-                inside(p["x_min"], x0, x1),
-                inside(p["y_min"], y0, y1),
-                inside(p["x_max"], x0, x1),
-                inside(p["y_max"], y0, y1),
-            )
-            found.append(Detection(str(p["label"]), float(p["confidence"]), box))
+        try:
+            found = _detections(body, roi.pixels(width, height))
+        except (KeyError, TypeError, ValueError) as err:
+            raise ServerResponseError(f"Unreadable predictions: {err!r}") from err
         found.sort(key=lambda d: -d.score)
         scores = best_per_label(found)
         elapsed = (time.perf_counter() - start) * 1000
@@ -285,6 +270,30 @@ class DeepStackBackend(_HttpBackend):
             frame_size=(width, height),
             roi=roi,
         )
+
+
+def _relative(x: float, lo: int, hi: int) -> float:
+    """A pixel coordinate relative to the region's extent on that axis, clipped."""
+    return min(max((x - lo) / (hi - lo), 0.0), 1.0)
+
+
+def _detections(body: dict[str, Any], region: tuple[int, int, int, int]) -> list[Detection]:
+    """DeepStack predictions centred in the region, with boxes relative to it."""
+    x0, y0, x1, y1 = region
+    found = []
+    for p in body.get("predictions", []):
+        cx = (p["x_min"] + p["x_max"]) / 2
+        cy = (p["y_min"] + p["y_max"]) / 2
+        if not (x0 <= cx < x1 and y0 <= cy < y1):
+            continue
+        box = (
+            _relative(p["x_min"], x0, x1),
+            _relative(p["y_min"], y0, y1),
+            _relative(p["x_max"], x0, x1),
+            _relative(p["y_max"], y0, y1),
+        )
+        found.append(Detection(str(p["label"]), float(p["confidence"]), box))
+    return found
 
 
 def remote_backend_class(data: dict[str, Any]) -> type[MlwatchServerBackend | DeepStackBackend]:
