@@ -11,7 +11,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,8 @@ import pytest
 import yaml
 from mlwatch_server import __version__
 from mlwatch_server.config import DEFAULT_PORT, parse
+
+from tests.server_process import free_port
 
 REPO = Path(__file__).parents[2]
 ADDON = REPO / "addon"
@@ -364,13 +365,6 @@ def test_install_sh_installs_the_coral_runtime_when_apt_has_it(
     assert "NOTE" not in done.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _get(port: int, path: str, key: str | None) -> tuple[int, Any]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
@@ -413,7 +407,7 @@ def start(tmp_path: Path) -> Iterator[Any]:
 def test_installed_server_answers_health_only_with_the_key(
     installed: Installed, start: Any, socket_enabled: None
 ) -> None:
-    port = _free_port()
+    port = free_port()
     server = str(installed.venv / "bin" / "mlwatch-server")
     env = _clean_env(MLWATCH_API_KEY=KEY)
     proc = start([server, "--host", "127.0.0.1", "--port", str(port)], env, port, KEY)
@@ -447,7 +441,7 @@ def test_run_sh_starts_the_installed_server_with_the_options(
     path = tmp_path / "options.json"
     path.write_text(json.dumps(options), encoding="utf-8")
     env = _clean_env(MLWATCH_OPTIONS_FILE=str(path), MLWATCH_VENV=str(installed.venv))
-    port = _free_port()
+    port = free_port()
     # Only the port and a loopback address differ from the add-on (0.0.0.0:8780).
     argv = [str(RUN), "--host", "127.0.0.1", "--port", str(port)]
     proc = start(argv, env, port, KEY)

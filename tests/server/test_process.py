@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from mlwatch_server.cli import main
 from mlwatch_server.config import DEFAULT_PORT, bundled_model, parse
 
 from tests.core.conftest import photo
+from tests.server_process import free_port
 
 
 def test_flags_win_over_environment_over_defaults() -> None:
@@ -51,13 +51,6 @@ def test_unloadable_model_exits_2_with_a_json_log_line(
     assert lines[-1]["model"] == str(bad)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 async def _wait_healthy(
     session: aiohttp.ClientSession, url: str, proc: asyncio.subprocess.Process
 ) -> None:
@@ -77,7 +70,7 @@ async def test_sigterm_finishes_requests_in_flight(socket_enabled: None) -> None
     # 24 MP PNGs cannot be decoded reduced: each keeps the interpreter thread busy ~0.3 s.
     ok, png = cv2.imencode(".png", cv2.resize(photo("chelsea"), (6000, 4000)))
     assert ok
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "mlwatch_server", "--port", str(port), "--device", "cpu"),
