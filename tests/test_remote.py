@@ -28,6 +28,7 @@ from custom_components.mlwatch.const import (
 from tests.conftest import CAMERA, CAT, EMPTY, FakeCamera, camera_error, state, wait_for
 from tests.server_process import KEY, ServerProcess, free_port
 from tests.test_config_flow import start, submit
+from tests.test_reloads import counting_reloads, usage_reports
 
 TOP = "sensor.front_door_top_label"
 
@@ -253,6 +254,7 @@ async def test_changed_key_asks_for_reauth_and_the_new_key_reloads(
     fake_camera: FakeCamera,
     server: ServerProcess,
     options: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     entry = await add_entry(hass, options, server_data(server))
     assert entry.state is ConfigEntryState.LOADED
@@ -265,9 +267,12 @@ async def test_changed_key_asks_for_reauth_and_the_new_key_reloads(
     assert flow["step_id"] == "reauth_confirm"
     result = await submit(hass, flow, {"api_key": "still-wrong"})
     assert result["errors"] == {"base": "invalid_auth"}
-    result = await submit(hass, flow, {"api_key": "rotated-key-4567"})
-    assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "reauth_successful")
-    await hass.async_block_till_done()
+    with counting_reloads(hass) as reload:
+        result = await submit(hass, flow, {"api_key": "rotated-key-4567"})
+        assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "reauth_successful")
+        await hass.async_block_till_done()
+    assert usage_reports(caplog) == []
+    assert reload.await_count == 1
     assert entry.data["api_key"] == "rotated-key-4567"
     assert entry.state is ConfigEntryState.LOADED
     assert state(hass, TOP).state == "espresso"

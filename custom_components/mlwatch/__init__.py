@@ -120,14 +120,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: MlwatchConfigEntry) -> b
     except BaseException:
         await backend.close()  # a failed setup must not leave the inference thread running
         raise
+    # No update listener: the flows schedule the one reload (HA 2026.12 refuses both together).
     coordinator.async_start()
-    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     return True
-
-
-async def _async_update_listener(hass: HomeAssistant, entry: MlwatchConfigEntry) -> None:
-    """Options changed: reload so every part sees the same settings."""
-    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: MlwatchConfigEntry) -> bool:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from homeassistant import config_entries
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.core import callback
 
@@ -31,6 +32,14 @@ from .core.labels import COCO_LABELS, imagenet_groups, load_labels
 from .local_flow import async_validate_local, custom_model_schema, local_schema
 from .options import normalize_options, options_schema, validate_options
 from .remote_flow import async_validate_remote, reauth_schema, server_schema
+
+# HA >= 2025.8 reloads the entry when an OptionsFlowWithReload saves changed options; older HA
+# has no such class, and there the flow reloads the entry itself.
+HA_RELOADS_ON_OPTIONS = hasattr(config_entries, "OptionsFlowWithReload")
+if TYPE_CHECKING:
+    _OptionsFlowBase = OptionsFlow
+else:
+    _OptionsFlowBase = getattr(config_entries, "OptionsFlowWithReload", OptionsFlow)
 
 
 class MlwatchConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -181,8 +190,8 @@ class MlwatchConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_create_entry(title=title, data=self._data, options=dict(DEFAULT_OPTIONS))
 
 
-class MlwatchOptionsFlow(OptionsFlow):
-    """Edit when mlwatch looks and when it speaks; the entry reloads on save."""
+class MlwatchOptionsFlow(_OptionsFlowBase):
+    """Edit when mlwatch looks and when it speaks; changed options reload the entry."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """All options on one form."""
@@ -193,12 +202,21 @@ class MlwatchOptionsFlow(OptionsFlow):
             user_input = normalize_options(user_input)
             errors = validate_options(user_input)
             if not errors:
-                return self.async_create_entry(data=user_input)
+                return self._async_save(entry, user_input)
             current = {**current, **user_input}
         choices = await self._async_label_choices()
         return self.async_show_form(
             step_id="init", data_schema=options_schema(current, choices), errors=errors
         )
+
+    @callback
+    def _async_save(self, entry: MlwatchConfigEntry, options: dict[str, Any]) -> ConfigFlowResult:
+        # Older HA: saved here, before the reload runs, so HA's own save finds nothing changed.
+        if not HA_RELOADS_ON_OPTIONS and self.hass.config_entries.async_update_entry(
+            entry, options=options
+        ):
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_create_entry(data=options)
 
     async def _async_label_choices(self) -> list[str]:
         """Groups first, then the model's labels; read from the loaded model or its file."""
