@@ -2,17 +2,14 @@
 
 Layout under the root: `pending/<id>/{frame.jpg,crop.jpg,meta.json}` (meta.json is written
 last, so a half-written item is invisible), `dataset/images/<id>{,_crop}.jpg` and
-`dataset/manifest.csv`, an append-only log of verdicts in which the last row per id wins.
+`dataset/verdicts.jsonl`, an append-only log of verdicts in which the last line per id wins
+(see `verdicts.py`). Exports are written to a temp folder and renamed when complete.
 """
 
 from __future__ import annotations
 
-import csv
-import errno
-import io
 import json
-import os
-import re
+import logging
 import shutil
 import threading
 import time
@@ -22,22 +19,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DatasetError, DatasetFullError, InvalidLabelError, UnknownItemError
-from .labels import valid_label_name
+from .errors import CorruptItemError, DatasetError, InvalidLabelError, UnknownItemError
+from .export import export
+from .files import atomic_write, os_error, sweep_temp
+from .labels import MAX_LABEL_BYTES, valid_label_name
+from .verdicts import FIELDS, ID_PATTERN, VERDICTS, Row, VerdictLog
 
-ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
-FIELDS = (
-    "id",
-    "camera",
-    "label",
-    "verdict",
-    "corrected_label",
-    "source",
-    "scores",
-    "model_sha256",
-    "time",
-)
-VERDICTS = ("confirmed", "rejected")
+__all__ = ["FIELDS", "ID_PATTERN", "VERDICTS", "Dataset", "PendingItem", "atomic_write"]
+_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,41 +47,8 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def _os_error(err: OSError, what: str) -> DatasetError:
-    if err.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DatasetFullError(f"No space left to write {what}")
-    return DatasetError(f"Cannot write {what}: {err.strerror or err}")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a whole file or nothing: temp file, fsync, rename, fsync the folder."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        tmp.replace(path)
-        _fsync_dir(path.parent)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise _os_error(err, path.name) from err
-
-
 def _check_id(item_id: str) -> str:
-    if not ID_PATTERN.match(item_id):
+    if not ID_PATTERN.fullmatch(item_id):
         raise UnknownItemError(f"{item_id!r} is not a detection id")
     return item_id
 
@@ -101,9 +57,32 @@ def check_label(label: str) -> str:
     """Refuse labels that could leave the dataset folder or are not printable."""
     if not valid_label_name(label):
         raise InvalidLabelError(
-            f"{label!r} cannot be a label: no '/', '\\', '..' or control characters, 1-100 chars"
+            f"{label!r} cannot be a label: no '/', '\\', '..' or control characters, "
+            f"1-{MAX_LABEL_BYTES} bytes in UTF-8"
         )
     return label
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _pending_item(item_id: str, fields: Any) -> PendingItem:  # noqa: ANN401 - parsed JSON
+    """Check a meta.json's fields; an old or damaged one is a typed error, not a TypeError."""
+    try:
+        item = PendingItem(**fields)
+    except TypeError as err:
+        raise CorruptItemError(f"Pending detection {item_id} has unknown fields: {err}") from err
+    texts = (item.id, item.camera, item.label, item.source, item.model_sha256)
+    if not (
+        item.id == item_id
+        and all(isinstance(t, str) for t in texts)
+        and isinstance(item.scores, dict)
+        and all(isinstance(k, str) and _number(v) for k, v in item.scores.items())
+        and _number(item.time)
+    ):
+        raise CorruptItemError(f"Pending detection {item_id} has invalid fields")
+    return item
 
 
 class Dataset:
@@ -114,28 +93,26 @@ class Dataset:
         self.root = root
         self.pending_dir = root / "pending"
         self.images = root / "dataset" / "images"
-        self.manifest = root / "dataset" / "manifest.csv"
+        self.log = VerdictLog(root / "dataset", clock)
+        self.manifest = self.log.legacy  # the old format, migrated by `load`
         self._clock = clock
         self._lock = threading.Lock()
-        self._rows: dict[str, dict[str, str]] = {}
+        self._rows: dict[str, Row] = {}
+        self._skipped: set[str] = set()  # corrupt pending items, logged once
 
     def load(self) -> None:
-        """Create the folders and read the manifest, skipping a line a crash left unfinished."""
+        """Create the folders, sweep stale temp files, read (and repair) the verdict log."""
         try:
             self.pending_dir.mkdir(parents=True, exist_ok=True)
             self.images.mkdir(parents=True, exist_ok=True)
+            now = self._clock()
+            swept = sweep_temp(self.images, now) + sweep_temp(self.images.parent, now)
         except OSError as err:
-            raise _os_error(err, str(self.root)) from err
-        self._rows = {}
-        if not self.manifest.exists():
-            return
-        text = self.manifest.read_text(encoding="utf-8")
-        complete = text if text.endswith("\n") else text[: text.rfind("\n") + 1]
-        for row in csv.DictReader(io.StringIO(complete), fieldnames=FIELDS):
-            if row["id"] == "id" or None in row or not all(row[f] is not None for f in FIELDS):
-                continue  # the header, or a line with too many/few fields
-            if ID_PATTERN.match(row["id"]) and row["verdict"] in VERDICTS:
-                self._rows[row["id"]] = row
+            raise os_error(err, str(self.root)) from err
+        if swept:
+            _LOGGER.info("Removed %d temp files that interrupted writes left behind", swept)
+        with self._lock:
+            self._rows = self.log.load()
 
     # Pending items -------------------------------------------------------------------------
 
@@ -145,7 +122,7 @@ class Dataset:
         try:
             folder.mkdir(exist_ok=True)
         except OSError as err:
-            raise _os_error(err, "a pending detection") from err
+            raise os_error(err, "a pending detection") from err
         atomic_write(folder / "frame.jpg", frame)
         atomic_write(folder / "crop.jpg", crop)
         atomic_write(folder / "meta.json", json.dumps(asdict(item)).encode())
@@ -154,18 +131,39 @@ class Dataset:
         """A pending item by id."""
         meta = self.pending_dir / _check_id(item_id) / "meta.json"
         try:
-            return PendingItem(**json.loads(meta.read_text(encoding="utf-8")))
+            fields = json.loads(meta.read_bytes())
         except FileNotFoundError as err:
             raise UnknownItemError(f"No pending detection {item_id} (unknown or expired)") from err
+        except (OSError, ValueError) as err:  # a folder in its place, bad JSON or UTF-8
+            raise CorruptItemError(f"Pending detection {item_id} cannot be read: {err}") from err
+        return _pending_item(item_id, fields)
 
     def pending_ids(self) -> list[str]:
         """Ids of complete pending items, oldest first."""
-        items = [p for p in self.pending_dir.iterdir() if (p / "meta.json").exists()]
-        return [p.name for p in sorted(items, key=lambda p: p.stat().st_mtime)]
+        try:
+            items = [
+                (p.stat().st_mtime, p.name)
+                for p in self.pending_dir.iterdir()
+                if ID_PATTERN.fullmatch(p.name) and (p / "meta.json").exists()
+            ]
+        except OSError as err:
+            raise os_error(err, "the pending detections", "read") from err
+        return [name for _, name in sorted(items)]
 
     def unreviewed(self, camera: str | None = None) -> list[PendingItem]:
-        """Pending items that have no verdict yet."""
-        items = [self.pending(i) for i in self.pending_ids() if i not in self._rows]
+        """Pending items that have no verdict yet; a corrupt one is skipped (and logged once)."""
+        items = []
+        for item_id in self.pending_ids():
+            if item_id in self._rows:
+                continue
+            try:
+                items.append(self.pending(item_id))
+            except CorruptItemError as err:
+                if item_id not in self._skipped:
+                    self._skipped.add(item_id)
+                    _LOGGER.warning("Skipping a pending detection: %s", err)
+            except UnknownItemError:
+                continue  # pruned meanwhile
         return [i for i in items if camera is None or i.camera == camera]
 
     def frame_path(self, item_id: str, kind: str = "frame") -> Path:
@@ -173,7 +171,7 @@ class Dataset:
         path = (
             self.pending_dir / _check_id(item_id) / f"{'crop' if kind == 'crop' else 'frame'}.jpg"
         )
-        if not path.exists():
+        if not path.is_file():
             raise UnknownItemError(f"No pending detection {item_id} (unknown or expired)")
         return path
 
@@ -202,13 +200,14 @@ class Dataset:
             raise DatasetError(f"Verdict must be one of {VERDICTS}")
         item = self.pending(item_id)
         folder = self.pending_dir / item.id
-        return self._file(
-            item,
-            (folder / "frame.jpg").read_bytes(),
-            (folder / "crop.jpg").read_bytes(),
-            verdict,
-            label,
-        )
+        try:
+            frame = (folder / "frame.jpg").read_bytes()
+            crop = (folder / "crop.jpg").read_bytes()
+        except FileNotFoundError as err:
+            raise UnknownItemError(f"No pending detection {item_id} (unknown or expired)") from err
+        except OSError as err:
+            raise CorruptItemError(f"Pending detection {item_id} cannot be read: {err}") from err
+        return self._file(item, frame, crop, verdict, label)
 
     def add_example(
         self, item: PendingItem, frame: bytes, crop: bytes, verdict: str
@@ -239,26 +238,10 @@ class Dataset:
         self._append(row)
         return row
 
-    def _append(self, row: dict[str, str]) -> None:
-        """Append one manifest line durably; a torn last line from a crash is fenced off first."""
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerow([row[f] for f in FIELDS])
-        line = out.getvalue().encode()
+    def _append(self, row: Row) -> None:
+        """Append one verdict line durably."""
         with self._lock:
-            try:
-                fd = os.open(self.manifest, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-                try:
-                    size = os.fstat(fd).st_size
-                    if size == 0:
-                        os.write(fd, (",".join(FIELDS) + "\n").encode())
-                    elif os.pread(fd, 1, size - 1) != b"\n":
-                        os.write(fd, b"\n")
-                    os.write(fd, line)
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-            except OSError as err:
-                raise _os_error(err, "the dataset manifest") from err
+            self.log.append(row)
             self._rows[row["id"]] = row
 
     # Reading -------------------------------------------------------------------------------
@@ -285,27 +268,4 @@ class Dataset:
 
     def export(self, dest: Path, camera: str | None = None) -> dict[str, Any]:
         """Write ImageFolder trees (positives/<label>/, negatives/<label>/) and a CSV manifest."""
-        counts: dict[str, int] = {"positives": 0, "negatives": 0}
-        lines = [[*FIELDS, "file"]]
-        try:
-            for row in self.rows(camera):
-                crop = (self.images / f"{row['id']}_crop.jpg").read_bytes()
-                targets = []
-                if row["verdict"] == "confirmed":
-                    targets.append(("positives", row["corrected_label"] or row["label"]))
-                else:
-                    targets.append(("negatives", row["label"]))
-                    if row["corrected_label"]:
-                        targets.append(("positives", row["corrected_label"]))
-                for kind, label in targets:
-                    folder = dest / kind / check_label(label)
-                    folder.mkdir(parents=True, exist_ok=True)
-                    atomic_write(folder / f"{row['id']}.jpg", crop)
-                    counts[kind] += 1
-                    lines.append([*(row[f] for f in FIELDS), f"{kind}/{label}/{row['id']}.jpg"])
-            out = io.StringIO()
-            csv.writer(out, lineterminator="\n").writerows(lines)
-            atomic_write(dest / "manifest.csv", out.getvalue().encode())
-        except OSError as err:
-            raise _os_error(err, f"the export in {dest}") from err
-        return {**counts, "items": len(lines) - 1, "path": str(dest)}
+        return export(self.rows(camera), self.images, dest)

@@ -67,3 +67,9 @@ class InvalidLabelError(DatasetError):
     """A label that cannot name a dataset folder."""
 
     key = "invalid_label"
+
+
+class CorruptItemError(UnknownItemError):
+    """A kept detection whose files are damaged or in a format we do not know; it is skipped."""
+
+    key = "corrupt_item"

@@ -11,7 +11,8 @@ from .errors import ModelError
 
 _INDEXED = re.compile(r"^\s*(\d+)[\s:,]+(\S.*?)\s*$")
 _BACKGROUND = {"background", "???", "unused", "__background__"}
-MAX_LABEL_LENGTH = 100
+# In encoded bytes: labels name export folders, and 100 bytes fit every file system's names.
+MAX_LABEL_BYTES = 100
 
 
 def parse_labels(text: str) -> dict[int, str]:
@@ -97,10 +98,10 @@ def imagenet_groups(names: Sequence[str]) -> list[LabelGroup]:
 def valid_label_name(name: str) -> bool:
     """Whether a label may name a dataset folder: no separators, dots-only or control chars."""
     return (
-        0 < len(name) <= MAX_LABEL_LENGTH
+        name.isprintable()  # first: it refuses lone surrogates, which cannot be encoded
+        and 0 < len(name.encode()) <= MAX_LABEL_BYTES
         and name.strip(".") != ""
         and not any(c in name for c in "/\\\0")
-        and name.isprintable()
     )
 
 
