@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from collections.abc import AsyncGenerator
@@ -17,6 +18,26 @@ USERNAME = "owner"
 PASSWORD = "e2e-password"  # noqa: S105 - a throwaway account in a temp folder
 
 
+# Written into the live config only: hassfest's action validates every manifest.json in the tree.
+LOOPLAG_MANIFEST = {
+    "domain": "looplag",
+    "name": "Loop lag probe (tests only)",
+    "codeowners": [],
+    "documentation": "https://github.com/mlwatch/mlwatch",
+    "iot_class": "calculated",
+    "requirements": [],
+    "version": "0.0.1",
+}
+
+
+def _install_looplag(config_dir: Path) -> None:
+    """The loop-lag probe as the custom integration `looplag` of a live config."""
+    target = config_dir / "custom_components" / "looplag"
+    target.mkdir(parents=True)
+    shutil.copyfile(Path(__file__).with_name("looplag_probe.py"), target / "__init__.py")
+    (target / "manifest.json").write_text(json.dumps(LOOPLAG_MANIFEST), encoding="utf-8")
+
+
 @pytest.fixture
 async def live(
     request: pytest.FixtureRequest, tmp_path: Path, socket_enabled: None
@@ -27,9 +48,7 @@ async def live(
     if request.node.get_closest_marker("no_local_runtime"):
         # As on HA OS (musl): the TFLite runtime and OpenCV cannot be imported in HA's process.
         hass.env["PYTHONPATH"] = str(Path(__file__).parent / "no_local_runtime")
-    shutil.copytree(
-        Path(__file__).parent / "looplag", hass.config_dir / "custom_components" / "looplag"
-    )
+    _install_looplag(hass.config_dir)
     with (hass.config_dir / "configuration.yaml").open("a") as f:
         f.write("looplag:\n")
     frames = make_frames(hass.config_dir / "frames")
