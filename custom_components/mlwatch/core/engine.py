@@ -116,7 +116,7 @@ class Classifier:
             invoke=(t3 - t2) * 1000,
             post=(t4 - t3) * 1000,
         )
-        return Result(**result, timings=timings, frame_size=(header.width, header.height), roi=roi)
+        return Result(**result, timings=timings, frame_size=header.size, roi=roi)
 
     def _post(self, raw: list[np.ndarray[Any, Any]]) -> dict[str, Any]:
         outputs = self.runner.outputs

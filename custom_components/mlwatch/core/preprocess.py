@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
 import numpy as np
 
+from . import jpeg
 from .errors import ImageError, ImageTooLargeError
 from .result import FULL_FRAME, Roi
 
 DEFAULT_MAX_PIXELS = 50_000_000  # beyond 8K (33 MP); a decode above this costs > 150 MB
-_JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+# Zero bytes after the scan let libjpeg look ahead past the last code; it cannot finish the
+# frame from them, so a scan that stops early suspends the decoder instead of filling grey.
+_LOOKAHEAD = b"\0" * 16
+_GREY = 128  # what libjpeg paints where coefficients are missing
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _REDUCED = {
     8: cv2.IMREAD_REDUCED_COLOR_8,
@@ -25,11 +29,19 @@ _REDUCED = {
 
 @dataclass(frozen=True, slots=True)
 class Header:
-    """Format and size read from the first bytes, before any decode."""
+    """Format, stored size and EXIF orientation (1..8), read before any decode."""
 
     kind: str
     width: int
     height: int
+    orientation: int = 1
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Width and height once upright, as OpenCV decodes it and the model sees it."""
+        if self.orientation >= 5:  # noqa: PLR2004 - 5..8 turn the frame a quarter
+            return self.height, self.width
+        return self.width, self.height
 
 
 def read_header(data: bytes) -> Header:
@@ -38,32 +50,26 @@ def read_header(data: bytes) -> Header:
         if len(data) < 24 or data[12:16] != b"IHDR":  # noqa: PLR2004
             raise ImageError("PNG image is truncated or corrupt (no IHDR header)")
         width, height = struct.unpack(">II", data[16:24])
-        return _checked(Header("png", width, height))
+        return _checked(Header("png", width, height, _png_orientation(data)))
     if data.startswith(b"\xff\xd8"):
-        return _checked(_jpeg_header(data))
+        found = jpeg.frame(data)
+        return _checked(Header("jpeg", found.width, found.height, found.orientation))
     if not data:
         raise ImageError("Empty image (0 bytes)")
     raise ImageError("Not a JPEG or PNG image")
 
 
-def _jpeg_header(data: bytes) -> Header:
-    """Walk the JPEG segments to the start-of-frame marker."""
-    pos = 2
-    while pos + 4 <= len(data):
-        if data[pos] != 0xFF:  # noqa: PLR2004
-            raise ImageError("JPEG image is corrupt (bad segment marker)")
-        marker = data[pos + 1]
-        if marker == 0xFF:  # noqa: PLR2004 - fill byte
-            pos += 1
-            continue
-        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
-        if marker in _JPEG_SOF:
-            if pos + 9 > len(data):
-                break
-            height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
-            return Header("jpeg", width, height)
-        pos += 2 + length
-    raise ImageError("JPEG image is truncated or corrupt (no frame header)")
+def _png_orientation(data: bytes) -> int:
+    """The orientation in an eXIf chunk before the image data (OpenCV applies it to PNGs too)."""
+    pos = 8
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        if kind == b"eXIf":
+            return jpeg.exif_orientation(data[pos + 8 : pos + 8 + length])
+        if kind in (b"IDAT", b"IEND"):
+            break
+        pos += 12 + length
+    return 1
 
 
 def _checked(header: Header) -> Header:
@@ -76,7 +82,7 @@ def reduction(header: Header, roi: Roi, size: tuple[int, int]) -> int:
     """The largest JPEG decode reduction (8, 4, 2 or 1) whose ROI still covers the model input."""
     if header.kind != "jpeg":
         return 1
-    x0, y0, x1, y1 = roi.pixels(header.width, header.height)
+    x0, y0, x1, y1 = roi.pixels(*header.size)
     model_w, model_h = size
     for factor in (8, 4, 2):
         if (x1 - x0) / factor >= model_w and (y1 - y0) / factor >= model_h:
@@ -98,15 +104,42 @@ def decode(
             f"Image is {header.width}x{header.height} ({header.width * header.height:,} pixels); "
             f"the limit is {max_pixels:,}"
         )
-    if header.kind == "jpeg" and not data[-4096:].rstrip(b"\0").endswith(b"\xff\xd9"):
-        # libjpeg would fill the missing rows with grey and say nothing: refuse a half frame.
-        raise ImageError("JPEG image is truncated (no end-of-image marker)")
+    payload, scans = data, 0
+    if header.kind == "jpeg":
+        found = jpeg.extent(data)
+        scans = found.scans
+        if scans == 1:
+            payload = data[: found.end] + _LOOKAHEAD
     factor = reduction(header, roi, size)
     flag = _REDUCED.get(factor, cv2.IMREAD_COLOR)
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
+    try:
+        image = cv2.imdecode(np.frombuffer(payload, np.uint8), flag)
+    except cv2.error as err:
+        raise ImageError(f"{header.kind.upper()} image could not be decoded: {err}") from err
     if image is None:
+        if scans == 1:
+            raise ImageError("JPEG image is truncated (its data ends before the frame does)")
         raise ImageError(f"{header.kind.upper()} image could not be decoded (corrupt data)")
+    width, height = header.size
+    expected = (-(-height // factor), -(-width // factor))
+    if image.shape[:2] == expected[::-1] != expected:
+        # The decoder read the EXIF differently; what it turned is what the model sees.
+        header = replace(header, orientation=1 if header.orientation >= 5 else 6)  # noqa: PLR2004
+    elif image.shape[:2] != expected:
+        raise ImageError(
+            f"Decoded {image.shape[1]}x{image.shape[0]} pixels where the header says "
+            f"{expected[1]}x{expected[0]}"
+        )
+    if scans > 1 and _grey_tail(image, factor):
+        # Progressive scans need the end marker, so the early stop cannot be caught as above.
+        raise ImageError("JPEG image is truncated (its last blocks were filled with grey)")
     return image, header
+
+
+def _grey_tail(image: np.ndarray[Any, Any], factor: int) -> bool:
+    """Whether the last block is libjpeg's uniform grey for data that was not there."""
+    block = max(2, 16 // factor)
+    return bool(np.all(image[-block:, -block:] == _GREY))
 
 
 def crop(image: np.ndarray[Any, Any], roi: Roi) -> np.ndarray[Any, Any]:
