@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 from mlwatch_core.engine import Classifier
 from mlwatch_core.errors import ImageError, ImageTooLargeError, MlwatchError
 from mlwatch_core.postprocess import Kind
@@ -21,13 +21,15 @@ from mlwatch_core.result import Result, Roi
 from mlwatch_core.wire import result_to_json
 
 from . import __version__
+from .body import read_image, too_large
 from .config import ServerConfig
+from .conn import ConnectionGuard
+from .errors import ApiError
 from .observe import Metrics
 from .pool import InferencePool, QueueFullError, now_ms
 
 _LOGGER = logging.getLogger("mlwatch_server")
 DEEPSTACK_MIN_CONFIDENCE = 0.45  # DeepStack's documented default
-_FIELD_LIMIT = 4096  # form fields other than the image are a few characters
 
 
 @dataclass(slots=True)
@@ -38,12 +40,13 @@ class State:
     pool: InferencePool[Classifier]
     model: dict[str, Any]
     kind: Kind
+    connections: ConnectionGuard
     metrics: Metrics = field(default_factory=Metrics)
     _key_digest: bytes | None = None
 
     def __post_init__(self) -> None:
         """Keep only a digest of the key: compared digests take the same time for any input."""
-        if self.config.api_key:
+        if self.config.api_key is not None:  # never empty: ServerConfig refuses that
             self._key_digest = hashlib.sha256(self.config.api_key.encode()).digest()
 
     def check_key(self, given: str | None) -> bool:
@@ -57,17 +60,6 @@ class State:
 STATE = web.AppKey("state", State)
 
 
-class ApiError(Exception):
-    """An error response: HTTP status, a stable code and a message for people."""
-
-    def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        """Describe the response."""
-        super().__init__(message)
-        self.status, self.code, self.message, self.headers = status, code, message, headers
-
-
 def is_loopback(remote: str | None) -> bool:
     """Whether an address (or the host name `localhost`) is this machine."""
     if remote == "localhost":
@@ -78,6 +70,11 @@ def is_loopback(remote: str | None) -> bool:
         return remote == ""
 
 
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else None
+
+
 def authorize(request: web.Request, form_key: str | None = None) -> None:
     """Bearer token (or DeepStack's `api_key` field); without a key, this machine only."""
     state = request.app[STATE]
@@ -85,10 +82,21 @@ def authorize(request: web.Request, form_key: str | None = None) -> None:
         if state.config.allow_remote_without_key or is_loopback(request.remote):
             return
         raise ApiError(403, "remote_needs_key", "No API key is set, so only this machine may call")
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header[:7].lower() == "bearer " else None
+    token = _bearer(request)
     if not state.check_key(token if token is not None else form_key):
         raise ApiError(401, "invalid_auth", "Missing or wrong API key")
+
+
+def _form_key(request: web.Request, fields: dict[str, str]) -> None:
+    """DeepStack's `api_key` field, which must come before the image."""
+    if "api_key" not in fields:
+        raise ApiError(
+            401,
+            "invalid_auth",
+            "Missing API key: send 'Authorization: Bearer <key>', or the form field 'api_key' "
+            "before the image",
+        )
+    authorize(request, fields["api_key"])
 
 
 def _error_body(request: web.Request, err: ApiError) -> dict[str, Any]:
@@ -107,6 +115,7 @@ async def guard(
     route = request.match_info.route.resource
     path = route.canonical if route is not None else "unmatched"
     state.metrics.requests[path] += 1
+    state.connections.started(request.protocol)
     status = 500
     try:
         response = await handler(request)
@@ -118,8 +127,7 @@ async def guard(
     except web.HTTPRequestEntityTooLarge:
         status = 413
         state.metrics.rejected["too_large"] += 1
-        limit = state.config.max_body_bytes
-        api = ApiError(413, "too_large", f"Body larger than {limit} bytes")
+        api = too_large(state.config.max_body_bytes)
         return web.json_response(_error_body(request, api), status=413)
     except web.HTTPException as err:
         status = err.status
@@ -129,6 +137,7 @@ async def guard(
         state.metrics.rejected["client_gone"] += 1
         raise
     finally:
+        state.connections.finished(request.protocol)
         state.metrics.responses[str(status)] += 1
         _LOGGER.info(
             "%s %s %s",
@@ -151,40 +160,6 @@ def _roi(text: str | None) -> Roi | None:
         return Roi.parse(text or "")
     except ValueError as err:
         raise ApiError(400, "invalid_roi", f"roi: {err}") from err
-
-
-async def _read_part(part: BodyPartReader, limit: int) -> bytes:
-    """A form part, refused as soon as it outgrows `limit` (a chunked upload has no length)."""
-    data = bytearray()
-    while chunk := await part.read_chunk():
-        data += chunk
-        if len(data) > limit:
-            raise ApiError(413, "too_large", f"Body larger than {limit} bytes")
-    return bytes(data)
-
-
-async def _read_image(request: web.Request) -> tuple[bytes, dict[str, str]]:
-    """The image (multipart field `image`, or the raw body) and the other form fields."""
-    limit = request.app[STATE].config.max_body_bytes
-    if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, "too_large", f"Body larger than {limit} bytes")
-    fields: dict[str, str] = {}
-    if request.content_type != "multipart/form-data":
-        return await request.read(), fields
-    image: bytes | None = None
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            continue
-        if part.name == "image":
-            image = await _read_part(part, limit)
-        elif part.name and not part.filename:  # uploads other than `image` are ignored
-            fields[part.name] = (await _read_part(part, _FIELD_LIMIT)).decode(errors="replace")
-        else:
-            await part.release()
-    if image is None:
-        raise ApiError(400, "no_image", "The form has no 'image' field")
-    return image, fields
 
 
 def _queue_full(state: State) -> ApiError:
@@ -255,7 +230,9 @@ async def metrics(request: web.Request) -> web.Response:
     """Counters since start, as JSON."""
     authorize(request)
     state = request.app[STATE]
-    return web.json_response(state.metrics.snapshot(_queue(state)))
+    body = state.metrics.snapshot(_queue(state))
+    body["connections"] = state.connections.snapshot()
+    return web.json_response(body)
 
 
 async def classify(request: web.Request) -> web.Response:
@@ -263,7 +240,8 @@ async def classify(request: web.Request) -> web.Response:
     authorize(request)
     _admit(request)
     start = now_ms()
-    image, fields = await _read_image(request)
+    config = request.app[STATE].config
+    image, fields = await read_image(request, config.max_body_bytes, config.body_timeout)
     roi = _roi(fields.get("roi", request.query.get("roi")))
     want = fields.get("embedding", request.query.get("embedding", "")).lower()
     result, queued = await _classify(request, image, roi)
@@ -278,12 +256,16 @@ async def detection(request: web.Request) -> web.Response:
     """DeepStack / CodeProject.AI `/v1/vision/detection`: boxes in pixels, for detector models."""
     start = now_ms()
     state = request.app[STATE]
-    if request.content_type != "multipart/form-data":
+    # DeepStack's api_key comes in the form: it is checked before the image is read (body.py).
+    checked = state.config.api_key is None or _bearer(request) is not None
+    if checked or request.content_type != "multipart/form-data":
         authorize(request)
+    if request.content_type != "multipart/form-data":
         raise ApiError(400, "no_image", "Send the image as the multipart form field 'image'")
     _admit(request)
-    image, fields = await _read_image(request)
-    authorize(request, fields.get("api_key"))
+    config = state.config
+    gate = None if checked else lambda fields: _form_key(request, fields)
+    image, fields = await read_image(request, config.max_body_bytes, config.body_timeout, gate)
     if "name" in request.match_info and request.match_info["name"] != state.config.name:
         raise ApiError(404, "unknown_model", f"This server runs '{state.config.name}'")
     if state.kind is not Kind.DETECTOR:
@@ -353,7 +335,9 @@ def create_app(
     app = web.Application(middlewares=[guard], client_max_size=config.max_body_bytes)
     pool: InferencePool[Classifier] = InferencePool(classifiers, config.queue)
     first = classifiers[0]
-    app[STATE] = State(config, pool, model_description(config, first, sha256), first.kind)
+    connections = ConnectionGuard(config.header_timeout, config.max_connections)
+    model = model_description(config, first, sha256)
+    app[STATE] = State(config, pool, model, first.kind, connections)
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics)
     app.router.add_post("/v1/mlwatch/classify", classify)

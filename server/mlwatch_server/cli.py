@@ -7,14 +7,14 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from aiohttp import web
 from mlwatch_core.engine import Classifier, Settings
 from mlwatch_core.errors import MlwatchError
 from mlwatch_core.postprocess import DetectionFilter
 
 from . import __version__
-from .app import create_app, is_loopback
+from .app import STATE, create_app, is_loopback
 from .config import ServerConfig, parse
+from .conn import run
 from .observe import setup_logging
 
 _LOGGER = logging.getLogger("mlwatch_server")
@@ -63,14 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         first.kind,
         extra={"host": config.host, "port": config.port, "workers": config.workers},
     )
-    web.run_app(
-        create_app(config, classifiers, sha256),
-        host=config.host,
-        port=config.port,
-        shutdown_timeout=config.shutdown_timeout,
-        access_log=None,  # the middleware logs each request as JSON
-        print=None,
-    )
+    app = create_app(config, classifiers, sha256)
+    run(app, app[STATE].connections, config.host, config.port, config.shutdown_timeout)
     _LOGGER.info("Stopped")
     return 0
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -12,6 +14,7 @@ from pathlib import Path
 from . import __version__
 
 DEFAULT_PORT = 8780
+_KEY = "--api-key (MLWATCH_API_KEY)"
 
 
 def bundled_model() -> tuple[Path, Path]:
@@ -38,13 +41,41 @@ class ServerConfig:
     queue: int = 16
     timeout: float = 10.0
     shutdown_timeout: float = 15.0
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    max_connections: int = 100
     model_name: str | None = None
     log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        """A key that no client can send would leave the server open or closed to all."""
+        if self.api_key is not None and (problem := key_problem(self.api_key)):
+            raise ValueError(problem)
 
     @property
     def name(self) -> str:
         """The model's name for DeepStack's `/v1/vision/custom/<name>`: flag, else the file stem."""
         return self.model_name or self.model.stem
+
+
+def key_problem(key: str) -> str | None:
+    """Why `key` cannot be an API key, or None when it can."""
+    if not key.strip():
+        return f"{_KEY} is empty: make one with `mlwatch-server --generate-key`"
+    if key != key.strip():
+        # HTTP strips a header's value, so a Bearer token never carries them: all would get 401.
+        return f"{_KEY} starts or ends with whitespace, which no client can send"
+    if not key.isprintable():
+        return f"{_KEY} holds control characters, which no client can send"
+    return None
+
+
+class _GenerateKey(argparse.Action):
+    """Print a new random key and exit, as --version does."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        sys.stdout.write(secrets.token_hex(16) + "\n")
+        parser.exit()
 
 
 def _env(environ: Mapping[str, str], flag: str) -> str | None:
@@ -76,12 +107,20 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     opt("workers", 1, int, "interpreters working in parallel (one per Coral)")
     opt("host", "127.0.0.1", str, "address to listen on (0.0.0.0 for all)")
     opt("port", DEFAULT_PORT, int, "TCP port")
-    opt("api-key", None, str, "clients must send it as 'Authorization: Bearer <key>'")
+    # An empty MLWATCH_API_KEY is someone's failed attempt at a key: refused, not unset.
+    p.add_argument(
+        "--api-key",
+        default=environ.get("MLWATCH_API_KEY"),
+        help="clients must send it as 'Authorization: Bearer <key>' (see --generate-key)",
+    )
     opt("max-body-mb", 10.0, float, "largest request body")
     opt("max-pixels", 40_000_000, int, "largest image, refused before it is decoded")
     opt("queue", 16, int, "requests that may wait for an interpreter; more get 503")
     opt("timeout", 10.0, float, "seconds a request may wait and run before it gets 504")
     opt("shutdown-timeout", 15.0, float, "seconds to finish in-flight requests on SIGTERM")
+    opt("header-timeout", 10.0, float, "seconds a client has to send a request's headers")
+    opt("body-timeout", 30.0, float, "seconds a client has to send a request's body")
+    opt("max-connections", 100, int, "open connections; the slowest to send headers go first")
     opt("model-name", None, str, "name for /v1/vision/custom/<name> (default: file stem)")
     opt("log-level", "INFO", str, "DEBUG, INFO, WARNING or ERROR")
     allow = _env(environ, "allow-remote-without-key") in ("1", "true", "yes")
@@ -90,6 +129,9 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         action="store_true",
         default=allow,
         help="without an API key, accept clients other than this machine (unsafe)",
+    )
+    p.add_argument(
+        "--generate-key", nargs=0, action=_GenerateKey, help="print a new random API key and exit"
     )
     p.add_argument("--version", action="version", version=f"mlwatch-server {__version__}")
     return p
@@ -102,11 +144,13 @@ def parse(
     environ = os.environ if environ is None else environ
     parser = _parser(environ)
     a = parser.parse_args(argv)
-    for name in ("threads", "workers", "port", "max_pixels", "queue"):
+    for name in ("threads", "workers", "port", "max_pixels", "queue", "max_connections"):
         if getattr(a, name) < (0 if name == "queue" else 1):
             parser.error(f"--{name.replace('_', '-')} is too small")
-    if a.timeout <= 0 or a.max_body_mb <= 0:
-        parser.error("--timeout and --max-body-mb must be positive")
+    if min(a.timeout, a.max_body_mb, a.header_timeout, a.body_timeout) <= 0:
+        parser.error("--timeout, --max-body-mb and the read timeouts must be positive")
+    if a.api_key is not None and (problem := key_problem(a.api_key)):
+        parser.error(problem)
     return ServerConfig(
         model=a.model,
         labels=a.labels,
@@ -122,6 +166,9 @@ def parse(
         queue=a.queue,
         timeout=a.timeout,
         shutdown_timeout=a.shutdown_timeout,
+        header_timeout=a.header_timeout,
+        body_timeout=a.body_timeout,
+        max_connections=a.max_connections,
         model_name=a.model_name,
         log_level=a.log_level.upper(),
     )

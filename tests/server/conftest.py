@@ -44,11 +44,11 @@ class Gated:
 
 
 def image_form(image: bytes, **fields: str) -> aiohttp.FormData:
-    """A multipart form with the frame as `image`, as DeepStack clients send it."""
+    """A multipart form with the frame as `image`, as DeepStack clients send it: fields first."""
     form = aiohttp.FormData()
-    form.add_field("image", image, filename="frame.jpg", content_type="image/jpeg")
     for name, value in fields.items():
         form.add_field(name, value)
+    form.add_field("image", image, filename="frame.jpg", content_type="image/jpeg")
     return form
 
 

@@ -13,7 +13,7 @@ import aiohttp
 import cv2
 import pytest
 from mlwatch_server.cli import main
-from mlwatch_server.config import DEFAULT_PORT, bundled_model, parse
+from mlwatch_server.config import DEFAULT_PORT, ServerConfig, bundled_model, parse
 
 from tests.core.conftest import photo
 from tests.server_process import free_port
@@ -106,3 +106,54 @@ async def test_sigterm_finishes_requests_in_flight(socket_enabled: None) -> None
     served = [line for line in lines if line["msg"] == "POST /v1/mlwatch/classify 200"]
     assert len(served) == 4
     assert lines[-1]["msg"] == "Stopped"
+
+
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["--api-key", ""], {}),  # what "$(openssl rand -hex 16)" gives without openssl
+        (["--api-key", " \t"], {}),
+        ([], {"MLWATCH_API_KEY": ""}),
+        ([], {"MLWATCH_API_KEY": "   "}),
+        (["--api-key", " s3cret "], {}),  # every Bearer token is stripped: all would get 401
+        (["--api-key", "s3cret\n"], {}),
+        ([], {"MLWATCH_API_KEY": "s3cret "}),
+    ],
+    ids=["empty", "blank", "empty env", "blank env", "spaces", "newline", "space env"],
+)
+def test_a_key_no_client_can_send_is_refused_at_start(
+    argv: list[str], env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        parse(argv, env)
+    assert exit_.value.code == 2
+    assert "--api-key (MLWATCH_API_KEY)" in capsys.readouterr().err
+
+
+def test_main_refuses_an_empty_key_before_loading_the_model(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--api-key", "", "--model", "/nonexistent.tflite"])
+    assert exit_.value.code == 2
+    assert "is empty: make one with `mlwatch-server --generate-key`" in capsys.readouterr().err
+
+
+def test_an_empty_key_never_reaches_the_app() -> None:
+    """Were it let through, `check_key` would say yes to anyone."""
+    model, labels = bundled_model()
+    with pytest.raises(ValueError, match="empty"):
+        ServerConfig(model=model, labels=labels, api_key="")
+    assert ServerConfig(model=model, labels=labels, api_key="k3y").api_key == "k3y"
+
+
+def test_generate_key_prints_a_fresh_random_key(capsys: pytest.CaptureFixture[str]) -> None:
+    keys = []
+    for _ in range(2):
+        with pytest.raises(SystemExit) as exit_:
+            parse(["--generate-key"], {})
+        assert exit_.value.code == 0
+        keys.append(capsys.readouterr().out.strip())
+    assert all(len(key) == 32 and int(key, 16) >= 0 for key in keys)
+    assert keys[0] != keys[1]
+    assert parse(["--api-key", keys[0]], {}).api_key == keys[0]
