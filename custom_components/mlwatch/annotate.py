@@ -5,19 +5,44 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from .core.postprocess import Detection
 from .core.result import Roi
 
 ROI_COLOUR = (255, 200, 0)
 BOX_COLOUR = (255, 40, 40)
+_ORIENTATION = 0x0112
+
+
+def _upright(image: bytes) -> Image.Image:
+    """The frame as the model saw it: OpenCV turns it by its EXIF orientation, so do we."""
+    with Image.open(io.BytesIO(image)) as opened:
+        turned = ImageOps.exif_transpose(opened)  # a new image; None only when in place
+        return (turned or opened).convert("RGB")
+
+
+def _jpeg(frame: Image.Image, quality: int) -> bytes:
+    out = io.BytesIO()
+    frame.save(out, format="JPEG", quality=quality)
+    return out.getvalue()
+
+
+def orientation(image: bytes) -> int:
+    """The EXIF orientation of an encoded frame (1, upright, when absent); reads the header only."""
+    with Image.open(io.BytesIO(image)) as opened:
+        value = opened.getexif().get(_ORIENTATION, 1)
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1  # noqa: PLR2004
+
+
+def upright(image: bytes) -> bytes:
+    """The frame turned by its EXIF orientation, as a JPEG without one (executor thread)."""
+    return _jpeg(_upright(image), 95)
 
 
 def annotate(image: bytes, roi: Roi | None, detections: Sequence[Detection]) -> bytes:
     """Return a JPEG of `image` with the region and detection boxes drawn (executor thread)."""
-    with Image.open(io.BytesIO(image)) as opened:
-        frame = opened.convert("RGB")
+    frame = _upright(image)
     draw = ImageDraw.Draw(frame)
     width, height = frame.size
     line = max(2, width // 400)
@@ -31,18 +56,13 @@ def annotate(image: bytes, roi: Roi | None, detections: Sequence[Detection]) -> 
         box = (x0 + bx0 * rw, y0 + by0 * rh, x0 + bx1 * rw, y0 + by1 * rh)
         draw.rectangle(box, outline=BOX_COLOUR, width=line)
         draw.text((box[0] + line, box[1] + line), f"{d.label} {d.score:.0%}", fill=BOX_COLOUR)
-    out = io.BytesIO()
-    frame.save(out, format="JPEG", quality=85)
-    return out.getvalue()
+    return _jpeg(frame, 85)
 
 
 def crop(image: bytes, roi: Roi | None) -> bytes:
-    """The region the model saw, as a JPEG (the whole frame when there is no region)."""
-    if roi is None:
+    """The region the model saw, upright, as a JPEG (the frame itself when whole and upright)."""
+    if roi is None and orientation(image) == 1:
         return image
-    with Image.open(io.BytesIO(image)) as opened:
-        frame = opened.convert("RGB")
-    region = frame.crop(roi.pixels(*frame.size))
-    out = io.BytesIO()
-    region.save(out, format="JPEG", quality=90)
-    return out.getvalue()
+    frame = _upright(image)
+    # Training tools often ignore EXIF: the stored pixels are turned like the model's were.
+    return _jpeg(frame.crop(roi.pixels(*frame.size)) if roi else frame, 90)

@@ -13,6 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from PIL import Image, UnidentifiedImageError
 
+from .annotate import orientation, upright
 from .backend import ModelInfo
 from .const import (
     BACKEND_DEEPSTACK,
@@ -212,6 +213,7 @@ class DeepStackBackend(_HttpBackend):
     def __init__(self, hass: HomeAssistant, data: dict[str, Any]) -> None:
         """Detection, or a named custom model (`/v1/vision/custom/<name>`)."""
         super().__init__(hass, data)
+        self._hass = hass
         name = (data.get(CONF_SERVER_MODEL) or "").strip()
         self._path = f"/v1/vision/custom/{name}" if name else "/v1/vision/detection"
         self.info = ModelInfo(
@@ -233,9 +235,13 @@ class DeepStackBackend(_HttpBackend):
         """Detect in the whole frame, keep boxes centred in the region, relative to it."""
         start = time.perf_counter()
         try:
+            if orientation(image) != 1:
+                # Servers differ on EXIF: sent upright, its boxes are in the frame the crop and
+                # the drawing use. Turning decodes, so not on the event loop.
+                image = await self._hass.async_add_executor_job(upright, image)
             # Reads only the header: DeepStack answers in pixels and does not say the size.
             width, height = Image.open(io.BytesIO(image)).size
-        except (UnidentifiedImageError, OSError) as err:
+        except (UnidentifiedImageError, OSError, ValueError) as err:
             raise ImageError(f"Not an image: {err}") from err
 
         def form() -> aiohttp.FormData:
