@@ -1,0 +1,100 @@
+"""Slow and idle clients against a real server process: hung up on, while /health answers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.server_process import ServerProcess
+
+ATTACKERS = 8
+
+
+@pytest.fixture
+async def server(
+    tmp_path: Path, socket_enabled: None, request: pytest.FixtureRequest
+) -> AsyncGenerator[ServerProcess]:
+    """A server with short read timeouts (header timeout overridable) and a connection cap of 12."""
+    header_timeout = str(getattr(request, "param", 1))
+    proc = ServerProcess(
+        tmp_path / "server.log",
+        *("--header-timeout", header_timeout, "--body-timeout", "1", "--max-connections", "12"),
+    )
+    await proc.start()
+    yield proc
+    await proc.kill()
+
+
+async def _dribble(writer: asyncio.StreamWriter, data: bytes, pause: float) -> None:
+    """Send one byte at a time until the server hangs up."""
+    with contextlib.suppress(ConnectionError):
+        for byte in data:
+            writer.write(bytes([byte]))
+            await writer.drain()
+            await asyncio.sleep(pause)
+
+
+async def _healthy(server: ServerProcess, session: aiohttp.ClientSession) -> int:
+    async with (
+        asyncio.timeout(5),
+        session.get(server.url + "/health", headers=server.headers()) as r,
+    ):
+        return r.status
+
+
+async def test_slow_headers_are_hung_up_on_and_health_answers(server: ServerProcess) -> None:
+    head = b"POST /v1/mlwatch/classify HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 600
+    loop = asyncio.get_running_loop()
+    async with asyncio.timeout(60), aiohttp.ClientSession() as session:
+        start = loop.time()
+        conns = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(ATTACKERS)]
+        senders = [asyncio.create_task(_dribble(w, head, 0.05)) for _, w in conns]
+        closed = [asyncio.create_task(r.read()) for r, _ in conns]  # b"" once hung up on
+        health = []
+        while not all(task.done() for task in closed):
+            health.append(await _healthy(server, session))
+            await asyncio.sleep(0.1)
+        assert [task.result() for task in closed] == [b""] * ATTACKERS
+        assert loop.time() - start < 15  # generous: the header timeout is 1 s, dribbling takes 32 s
+        assert not all(task.done() for task in senders)  # hung up on long before they were done
+        for task in senders:
+            task.cancel()
+        for _, writer in conns:
+            writer.close()
+        assert health
+        assert set(health) == {200}
+        metrics = await server.metrics()
+    assert metrics["connections"]["header_timeouts"] >= ATTACKERS  # type: ignore[index]
+
+
+async def test_a_slow_body_gets_408(server: ServerProcess) -> None:
+    async with asyncio.timeout(60):
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(
+            b"POST /v1/mlwatch/classify HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
+            + f"Authorization: Bearer {server.api_key}\r\n\r\n".encode()
+        )
+        sender = asyncio.create_task(_dribble(writer, b"\xff" * 100000, 0.05))
+        assert (await reader.readline()).startswith(b"HTTP/1.1 408")
+        sender.cancel()
+        writer.close()
+
+
+@pytest.mark.parametrize("server", [30], indirect=True)  # room is made, not timed out
+async def test_idle_connections_over_the_cap_make_room(server: ServerProcess) -> None:
+    async with asyncio.timeout(60), aiohttp.ClientSession() as session:
+        conns = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(20)]
+        assert await _healthy(server, session) == 200
+        # The oldest idle ones were hung up on to make room: 20 + 1 > 12.
+        async with asyncio.timeout(5):
+            assert await conns[0][0].read() == b""
+        metrics = await server.metrics()
+        for _, writer in conns:
+            writer.close()
+    assert metrics["connections"]["evicted"] >= 20 + 1 - 12  # type: ignore[index]
+    assert metrics["connections"]["limit"] == 12  # type: ignore[index]
