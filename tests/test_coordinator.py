@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.mlwatch.const import (
@@ -17,6 +20,7 @@ from custom_components.mlwatch.const import (
     CONF_N,
     CONF_SCAN_INTERVAL,
     CONF_TRIGGERS,
+    DOMAIN,
     EVENT_CLEARED,
     EVENT_DETECTION,
 )
@@ -255,3 +259,68 @@ async def test_k_of_n_from_options(
     await wait_for(lambda: not coordinator(entry).bursting)
     assert bus == []
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def episode(loaded: MockConfigEntry, fake_camera: FakeCamera, bus: list[Any]) -> None:
+    """One cat comes and goes: a detection and its clear reach the bus."""
+    before = len(bus)
+    fake_camera.play([CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
+    coordinator(loaded).async_start_burst()
+    await wait_for(lambda: len(bus) == before + 2)
+    await wait_for(lambda: not coordinator(loaded).bursting)
+    assert [e.event_type for e in bus[before:]] == [EVENT_DETECTION, EVENT_CLEARED]
+
+
+async def test_a_broken_dataset_never_stops_detections(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    entry: MockConfigEntry,
+    bus: list[Event[dict[str, Any]]],
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    root = Path(hass.config.path("mlwatch"))
+    await hass.async_add_executor_job(root.write_text, "a file where the dataset folder goes")
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    for _ in range(2):  # and the first failed keep does not hold up the next announce
+        await episode(entry, fake_camera, bus)
+    assert "Could not keep detection" in caplog.text
+    issue = issue_registry.async_get_issue(DOMAIN, "dataset_error")
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert "Cannot write" in issue.translation_placeholders["error"]
+    detection_id = bus[0].data["detection_id"]
+    with pytest.raises(HomeAssistantError) as err:  # typed and translated, not unknown_error
+        await hass.services.async_call(
+            DOMAIN, "confirm_detection", {"detection_id": detection_id}, blocking=True
+        )
+    assert err.value.translation_key == "dataset_error"
+    await hass.async_add_executor_job(root.unlink)  # the user repairs it
+    await hass.services.async_call(
+        DOMAIN,
+        "review_frame",
+        {"config_entry_id": entry.entry_id, "label": "cat", "verdict": "confirmed"},
+        blocking=True,
+    )
+    assert issue_registry.async_get_issue(DOMAIN, "dataset_error") is None
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_failing_keep_does_not_poison_later_announces(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    bus: list[Event[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(*_: Any) -> bool:
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(coordinator(loaded).reviews, "async_keep", broken)
+    await episode(loaded, fake_camera, bus)
+    monkeypatch.undo()
+    await episode(loaded, fake_camera, bus)
+    assert "Could not keep detection" in caplog.text
+    assert "the disk went away" in caplog.text
+    assert bus[0].data["detection_id"] != bus[2].data["detection_id"]

@@ -27,7 +27,7 @@ from custom_components.mlwatch.const import (
     EVENT_DETECTION,
     EVENT_REVIEW_REQUESTED,
 )
-from custom_components.mlwatch.core import dataset as dataset_module
+from custom_components.mlwatch.core import files as files_module
 from custom_components.mlwatch.core.dataset import PendingItem, new_id
 from custom_components.mlwatch.feedback import DATA_DATASET, async_get_dataset
 from tests.conftest import CAMERA, CAT, EMPTY, FakeCamera, camera_error, state, wait_for
@@ -157,7 +157,13 @@ async def test_export_reads_back_and_stays_inside(
     await call(hass, "review_frame", {"camera": CAMERA, "label": "cat", "verdict": "rejected"})
     result = await call(hass, "export_dataset", {"config_entry_id": loaded.entry_id, "path": "v1"})
     root = Path(hass.config.path("mlwatch", "exports", "v1"))
-    assert result == {"positives": 1, "negatives": 1, "items": 2, "path": str(root)}
+    assert result == {
+        "positives": 1,
+        "negatives": 1,
+        "items": 2,
+        "skipped": 0,
+        "path": str(root),
+    }
 
     def read_back() -> list[dict[str, str]]:
         with (root / "manifest.csv").open(newline="") as f:
@@ -206,8 +212,8 @@ async def test_hundred_concurrent_verdicts(hass: HomeAssistant, loaded: MockConf
     await asyncio.gather(
         *(call(hass, services[i % 2], {"detection_id": it.id}) for i, it in enumerate(items))
     )
-    lines = await hass.async_add_executor_job(store.manifest.read_text)
-    assert len(lines.splitlines()) == 101
+    lines = await hass.async_add_executor_job(store.log.path.read_text)
+    assert len(lines.splitlines()) == 100
     assert {r["id"] for r in store.rows()} == {it.id for it in items}
     await wait_for(lambda: state(hass, "sensor.front_door_rejected_detections").state == "50")
 
@@ -219,12 +225,12 @@ async def test_full_disk_raises_a_repair_issue_not_a_crash(
     monkeypatch: pytest.MonkeyPatch,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    real_write = dataset_module.os.write
+    real_write = files_module.os.write
 
     def full(fd: int, data: bytes) -> int:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(dataset_module.os, "write", full)
+    monkeypatch.setattr(files_module.os, "write", full)
     detection_id = await detect(hass, loaded, fake_camera)  # the detection still fires
     issue = issue_registry.async_get_issue(DOMAIN, "disk_full")
     assert issue is not None
@@ -233,7 +239,7 @@ async def test_full_disk_raises_a_repair_issue_not_a_crash(
         await call(hass, "review_frame", {"camera": CAMERA, "label": "cat", "verdict": "confirmed"})
     assert err.value.translation_key == "disk_full"
     assert hass.states.get("binary_sensor.front_door_cat") is not None
-    monkeypatch.setattr(dataset_module.os, "write", real_write)
+    monkeypatch.setattr(files_module.os, "write", real_write)
     await call(hass, "review_frame", {"camera": CAMERA, "label": "cat", "verdict": "confirmed"})
     assert issue_registry.async_get_issue(DOMAIN, "disk_full") is None
     with pytest.raises(ServiceValidationError):
@@ -301,3 +307,49 @@ async def test_review_budget_per_day(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(requests) == 4
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_bad_byte_in_the_old_manifest_stops_nothing(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The issue's reproduction: a verdict, then a row cut inside a multi-byte character.
+    old = PendingItem(new_id(), CAMERA, "cat", "detection", {"cat": 0.9}, "0" * 64)
+    manifest = Path(hass.config.path("mlwatch", "dataset", "manifest.csv"))
+    content = (
+        b"id,camera,label,verdict,corrected_label,source,scores,model_sha256,time\n"
+        + f'{old.id},{CAMERA},cat,confirmed,,detection,"{{""cat"": 0.9}}",{"0" * 64},1\n'.encode()
+        + f"{new_id()},{CAMERA},cat,rejected,".encode()
+        + b"\xf0\x9f"
+    )
+
+    def write() -> None:
+        manifest.parent.mkdir(parents=True)
+        manifest.write_bytes(content)
+
+    await hass.async_add_executor_job(write)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await wait_for(lambda: state(hass, "sensor.front_door_confirmed_detections").state == "1")
+    detection_id = await detect(hass, entry, fake_camera)  # the event fires
+    await call(hass, "confirm_detection", {"detection_id": detection_id})
+    await wait_for(lambda: state(hass, "sensor.front_door_confirmed_detections").state == "2")
+    set_aside = [r for r in caplog.records if "Set aside 1 unreadable line" in r.getMessage()]
+    assert len(set_aside) == 1
+    corrupt = Path(hass.config.path("mlwatch", "dataset", "corrupt"))
+    kept = await hass.async_add_executor_job(lambda: [p.read_bytes() for p in corrupt.iterdir()])
+    assert kept == [content.rsplit(b"\n", 1)[1] + b"\n"]
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_corrupt_pending_item_answers_typed(
+    hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
+) -> None:
+    detection_id = await detect(hass, loaded, fake_camera)
+    store = await async_get_dataset(hass)
+    meta = store.pending_dir / detection_id / "meta.json"
+    await hass.async_add_executor_job(meta.write_bytes, b'{"id": "cut sho')
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "confirm_detection", {"detection_id": detection_id})
+    assert err.value.translation_key == "corrupt_item"

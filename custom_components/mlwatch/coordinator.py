@@ -198,7 +198,8 @@ class MlwatchCoordinator(DataUpdateCoordinator[Result | None]):
         self, event: Detected[Frame] | Cleared, previous: asyncio.Task[None] | None
     ) -> None:
         if previous:
-            await previous  # a clear never overtakes its detection
+            # A clear never overtakes its detection; wait() so that a failed one stays its own.
+            await asyncio.wait([previous])
         base = {
             "detection_id": event.detection_id,
             "config_entry_id": self.config_entry.entry_id,
@@ -206,10 +207,14 @@ class MlwatchCoordinator(DataUpdateCoordinator[Result | None]):
             "label": event.label,
         }
         if isinstance(event, Detected):
-            # On disk before anyone hears of it, so the notification's image and buttons work.
-            await self.reviews.async_keep(
-                event.detection_id, event.label, "detection", event.best_frame
-            )
+            # On disk before anyone hears of it, so the notification's image and buttons work;
+            # but the event never depends on the dataset.
+            try:
+                await self.reviews.async_keep(
+                    event.detection_id, event.label, "detection", event.best_frame
+                )
+            except Exception:  # any failure: the automations still hear of the detection
+                _LOGGER.exception("Could not keep detection %s for review", event.detection_id)
             image_entity = er.async_get(self.hass).async_get_entity_id(
                 "image", DOMAIN, f"{self.config_entry.entry_id}_detection_image"
             )

@@ -20,13 +20,14 @@ from homeassistant.util.hass_dict import HassKey
 from .annotate import crop
 from .const import DATASET_DIR, DOMAIN, FRAME_URL, SIGNAL_DATASET_UPDATED
 from .core.dataset import Dataset, PendingItem
-from .core.errors import DatasetError, DatasetFullError, UnknownItemError
+from .core.errors import DatasetError, DatasetFullError, InvalidLabelError, UnknownItemError
 from .core.result import FULL_FRAME, Roi
 
 _LOGGER = logging.getLogger(__name__)
 DATA_DATASET: HassKey[Dataset] = HassKey(f"{DOMAIN}_dataset")
 _LOAD_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_dataset_lock")
 DISK_FULL_ISSUE = "disk_full"
+DATASET_ISSUE = "dataset_error"
 
 
 async def async_get_dataset(hass: HomeAssistant) -> Dataset:
@@ -43,17 +44,19 @@ async def async_get_dataset(hass: HomeAssistant) -> Dataset:
 
 @callback
 def async_report(hass: HomeAssistant, err: DatasetError) -> HomeAssistantError:
-    """Turn a dataset error into a repair issue (disk full) and a translated HA error."""
+    """Turn a dataset error into a repair issue and a translated HA error."""
+    issue: dict[str, Any] = {
+        "is_fixable": False,
+        "severity": ir.IssueSeverity.ERROR,
+        "translation_placeholders": {"path": hass.config.path(DATASET_DIR), "error": str(err)},
+    }
     if isinstance(err, DatasetFullError):
         ir.async_create_issue(
-            hass,
-            DOMAIN,
-            DISK_FULL_ISSUE,
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=DISK_FULL_ISSUE,
-            translation_placeholders={"path": hass.config.path(DATASET_DIR)},
+            hass, DOMAIN, DISK_FULL_ISSUE, translation_key=DISK_FULL_ISSUE, **issue
         )
+    # An unknown id or a bad label is the caller's mistake, not a broken dataset.
+    elif not isinstance(err, UnknownItemError | InvalidLabelError):
+        ir.async_create_issue(hass, DOMAIN, DATASET_ISSUE, translation_key=DATASET_ISSUE, **issue)
     return HomeAssistantError(
         translation_domain=DOMAIN,
         translation_key=err.key,
@@ -63,8 +66,9 @@ def async_report(hass: HomeAssistant, err: DatasetError) -> HomeAssistantError:
 
 @callback
 def async_written(hass: HomeAssistant) -> None:
-    """A write worked: a disk-full issue is over, and sensors may count again."""
+    """A write worked: the dataset issues are over, and sensors may count again."""
     ir.async_delete_issue(hass, DOMAIN, DISK_FULL_ISSUE)
+    ir.async_delete_issue(hass, DOMAIN, DATASET_ISSUE)
     async_dispatcher_send(hass, SIGNAL_DATASET_UPDATED)
 
 
@@ -79,9 +83,9 @@ def _save(
 async def async_save_pending(
     hass: HomeAssistant, item: PendingItem, frame: bytes, roi: Roi, *, days: float, mb: float
 ) -> bool:
-    """Keep a detection's frame for a later verdict; a full disk raises an issue, not a crash."""
-    store = await async_get_dataset(hass)
+    """Keep a detection's frame for a later verdict; a broken dataset is an issue, not a crash."""
     try:
+        store = await async_get_dataset(hass)
         await hass.async_add_executor_job(partial(_save, store, item, frame, roi, days=days, mb=mb))
     except DatasetError as err:
         async_report(hass, err)
@@ -107,11 +111,14 @@ class FrameView(HomeAssistantView):
         """The frame (or `?crop=1`, the region the model saw) of a pending item."""
         hass: HomeAssistant = request.app["hass"]
         kind = "crop" if request.query.get("crop") else "frame"
-        store = await async_get_dataset(hass)
         try:
+            store = await async_get_dataset(hass)
             path = await hass.async_add_executor_job(store.frame_path, item_id, kind)
         except UnknownItemError:
             return web.Response(status=HTTPStatus.NOT_FOUND)
+        except DatasetError as err:
+            async_report(hass, err)
+            return web.Response(status=HTTPStatus.SERVICE_UNAVAILABLE)
         return web.FileResponse(
             path, headers={"Content-Type": "image/jpeg", "Cache-Control": "private"}
         )

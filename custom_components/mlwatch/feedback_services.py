@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -56,10 +57,11 @@ EXPORT_SCHEMA = vol.Schema(
 )
 
 
-async def _run(hass: HomeAssistant, job: Any, *args: Any) -> Any:  # noqa: ANN401
-    """Run a dataset call in the executor; its errors become translated HA errors."""
+async def _run[T](hass: HomeAssistant, job: Callable[[Dataset], T]) -> T:
+    """Run `job(dataset)` in the executor; loading or running, errors become translated ones."""
     try:
-        result = await hass.async_add_executor_job(job, *args)
+        store = await async_get_dataset(hass)
+        result = await hass.async_add_executor_job(job, store)
     except (UnknownItemError, InvalidLabelError) as err:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -74,14 +76,8 @@ async def _run(hass: HomeAssistant, job: Any, *args: Any) -> Any:  # noqa: ANN40
 
 def _verdict_handler(verdict: str) -> Any:  # noqa: ANN401
     async def handle(call: ServiceCall) -> ServiceResponse:
-        store = await async_get_dataset(call.hass)
-        row = await _run(
-            call.hass,
-            store.record,
-            call.data[ATTR_DETECTION_ID],
-            verdict,
-            call.data.get(ATTR_LABEL),
-        )
+        item_id, label = call.data[ATTR_DETECTION_ID], call.data.get(ATTR_LABEL)
+        row = await _run(call.hass, lambda store: store.record(item_id, verdict, label))
         return {k: row[k] for k in ("id", "camera", "label", "verdict", "corrected_label")}
 
     return handle
@@ -112,16 +108,14 @@ async def _review_frame(call: ServiceCall) -> ServiceResponse:
     item = PendingItem(
         new_id(), coordinator.camera, label, "manual", scores, coordinator.backend.info.sha256
     )
-    store = await async_get_dataset(call.hass)
-    row = await _run(
-        call.hass,
+    job = partial(
         _file_example,
-        store,
-        item,
-        frame.image,
-        call.data[ATTR_VERDICT],
-        frame.result.roi,
+        item=item,
+        image=frame.image,
+        verdict=call.data[ATTR_VERDICT],
+        roi=frame.result.roi,
     )
+    row = await _run(call.hass, job)
     return {k: row[k] for k in ("id", "camera", "label", "verdict")}
 
 
@@ -139,9 +133,7 @@ async def _export(call: ServiceCall) -> ServiceResponse:
     camera = None
     if ATTR_CONFIG_ENTRY_ID in call.data:
         camera = async_entry_for_call(hass, call).runtime_data.coordinator.camera
-    store = await async_get_dataset(hass)
-    result: dict[str, Any] = await _run(hass, partial(store.export, root / name, camera=camera))
-    return result
+    return await _run(hass, lambda store: store.export(root / name, camera=camera))
 
 
 @callback

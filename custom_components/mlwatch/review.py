@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -21,11 +22,14 @@ from .const import (
     SIGNAL_DATASET_UPDATED,
 )
 from .core.dataset import PendingItem, new_id
-from .feedback import async_save_pending, async_stats, frame_url
+from .core.errors import DatasetError
+from .feedback import async_report, async_save_pending, async_stats, frame_url
 
 if TYPE_CHECKING:
     from .coordinator import MlwatchCoordinator
     from .frame import Frame
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class Reviews:
@@ -63,8 +67,15 @@ class Reviews:
         )
 
     async def async_refresh(self) -> None:
-        """Recount pending reviews and verdicts for this camera."""
-        self.stats = await async_stats(self.hass, self.coordinator.camera, self.coordinator.watched)
+        """Recount pending reviews and verdicts for this camera; a broken dataset keeps the last."""
+        try:
+            self.stats = await async_stats(
+                self.hass, self.coordinator.camera, self.coordinator.watched
+            )
+        except DatasetError as err:
+            async_report(self.hass, err)
+            _LOGGER.warning("Cannot count the reviews of %s: %s", self.coordinator.camera, err)
+            return
         self.coordinator.async_update_listeners()
 
     def _item(self, item_id: str, label: str, source: str, frame: Frame) -> PendingItem:
