@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -42,15 +42,12 @@ VERSION_STRATEGIES = [
 
 
 def tracked_manifests() -> list[Path]:
-    """Every manifest.json a clone has: the action runs `**/manifest.json` over the checkout."""
-    out = subprocess.run(
-        ["git", "ls-files", "--", "manifest.json", "*/manifest.json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [ROOT / line for line in out.splitlines() if (ROOT / line).is_file()]
+    """What the action's `**/manifest.json` (bash globstar, no dotglob) finds in the checkout."""
+    found = []
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]  # .venv, .cache: not in a checkout
+        found += [Path(folder) / f for f in files if f == "manifest.json"]
+    return sorted(found)
 
 
 def _valid_version(version: object) -> bool:
