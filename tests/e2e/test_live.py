@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
+import json
 import statistics
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -110,13 +110,12 @@ async def ring(live: LiveHass) -> None:
 
 
 async def confirm(live: LiveHass, detection_id: str) -> list[tuple[str, str]]:
-    """Confirm as the phone's button does; the dataset manifest's (id, verdict) rows after it."""
+    """Confirm as the phone's button does; the verdict log's (id, verdict) lines after it."""
     await live.request(
         "POST", "/api/services/mlwatch/confirm_detection", {"detection_id": detection_id}
     )
-    manifest = live.config_dir / "mlwatch" / "dataset" / "manifest.csv"
-    with manifest.open(newline="") as f:
-        return [(r["id"], r["verdict"]) for r in csv.DictReader(f)]
+    log = live.config_dir / "mlwatch" / "dataset" / "verdicts.jsonl"
+    return [(r["id"], r["verdict"]) for r in map(json.loads, log.read_text().splitlines())]
 
 
 def frames(live: LiveHass) -> dict[str, Path]:
