@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,10 @@ from mlwatch_core.labels import load_labels
 from mlwatch_core.wire import result_from_json
 from mlwatch_server.app import DEEPSTACK_MIN_CONFIDENCE
 from mlwatch_server.cli import load
+from PIL import Image
 
 from tests.core.conftest import snapshot
+from tests.core.test_jpeg import tagged
 
 from .conftest import BASE, Serve
 from .conftest import image_form as _form
@@ -249,3 +252,17 @@ async def test_classify_on_the_detector_returns_relative_boxes(
     for r, loc in zip(remote.detections, local.detections, strict=True):
         assert r.score == pytest.approx(loc.score, abs=1e-5)
         assert r.box == pytest.approx(loc.box, abs=1e-5)
+
+
+async def test_pixel_boxes_are_in_the_upright_frame_of_a_turned_jpeg(start: Serve) -> None:
+    # The camera stores 1080x1920 with EXIF orientation 6; the model sees 1920x1080 upright.
+    with Image.open(io.BytesIO(snapshot("chelsea"))) as upright:
+        turned = tagged(upright, 6)
+    client = await start()
+    status, body = await _detect(client, turned)
+    assert status == 200
+    _, plain = await _detect(client, snapshot("chelsea"))
+    best, expected = _best(body), _best(plain)
+    assert best["label"] == expected["label"] == "cat"
+    for key in ("x_min", "y_min", "x_max", "y_max"):
+        assert abs(best[key] - expected[key]) <= 20  # re-encoded once: the same box, give or take
