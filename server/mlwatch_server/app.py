@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import ipaddress
 import logging
 import math
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -21,82 +17,15 @@ from mlwatch_core.result import Result, Roi
 from mlwatch_core.wire import result_to_json
 
 from . import __version__
+from .auth import STATE, State, authorize, bearer, form_key
 from .body import read_image, too_large
 from .config import ServerConfig
 from .conn import ConnectionGuard
 from .errors import ApiError
-from .observe import Metrics
 from .pool import InferencePool, QueueFullError, now_ms
 
 _LOGGER = logging.getLogger("mlwatch_server")
 DEEPSTACK_MIN_CONFIDENCE = 0.45  # DeepStack's documented default
-
-
-@dataclass(slots=True)
-class State:
-    """What the handlers share."""
-
-    config: ServerConfig
-    pool: InferencePool[Classifier]
-    model: dict[str, Any]
-    kind: Kind
-    connections: ConnectionGuard
-    metrics: Metrics = field(default_factory=Metrics)
-    _key_digest: bytes | None = None
-
-    def __post_init__(self) -> None:
-        """Keep only a digest of the key: compared digests take the same time for any input."""
-        if self.config.api_key is not None:  # never empty: ServerConfig refuses that
-            self._key_digest = hashlib.sha256(self.config.api_key.encode()).digest()
-
-    def check_key(self, given: str | None) -> bool:
-        """Whether `given` is the API key, compared in constant time."""
-        if self._key_digest is None:
-            return True
-        digest = hashlib.sha256((given or "").encode()).digest()
-        return hmac.compare_digest(digest, self._key_digest) and given is not None
-
-
-STATE = web.AppKey("state", State)
-
-
-def is_loopback(remote: str | None) -> bool:
-    """Whether an address (or the host name `localhost`) is this machine."""
-    if remote == "localhost":
-        return True
-    try:
-        return remote is not None and ipaddress.ip_address(remote.split("%")[0]).is_loopback
-    except ValueError:  # a unix socket has no address: it is local
-        return remote == ""
-
-
-def _bearer(request: web.Request) -> str | None:
-    header = request.headers.get("Authorization", "")
-    return header[7:].strip() if header[:7].lower() == "bearer " else None
-
-
-def authorize(request: web.Request, form_key: str | None = None) -> None:
-    """Bearer token (or DeepStack's `api_key` field); without a key, this machine only."""
-    state = request.app[STATE]
-    if state.config.api_key is None:
-        if state.config.allow_remote_without_key or is_loopback(request.remote):
-            return
-        raise ApiError(403, "remote_needs_key", "No API key is set, so only this machine may call")
-    token = _bearer(request)
-    if not state.check_key(token if token is not None else form_key):
-        raise ApiError(401, "invalid_auth", "Missing or wrong API key")
-
-
-def _form_key(request: web.Request, fields: dict[str, str]) -> None:
-    """DeepStack's `api_key` field, which must come before the image."""
-    if "api_key" not in fields:
-        raise ApiError(
-            401,
-            "invalid_auth",
-            "Missing API key: send 'Authorization: Bearer <key>', or the form field 'api_key' "
-            "before the image",
-        )
-    authorize(request, fields["api_key"])
 
 
 def _error_body(request: web.Request, err: ApiError) -> dict[str, Any]:
@@ -257,14 +186,14 @@ async def detection(request: web.Request) -> web.Response:
     start = now_ms()
     state = request.app[STATE]
     # DeepStack's api_key comes in the form: it is checked before the image is read (body.py).
-    checked = state.config.api_key is None or _bearer(request) is not None
+    checked = state.config.api_key is None or bearer(request) is not None
     if checked or request.content_type != "multipart/form-data":
         authorize(request)
     if request.content_type != "multipart/form-data":
         raise ApiError(400, "no_image", "Send the image as the multipart form field 'image'")
     _admit(request)
     config = state.config
-    gate = None if checked else lambda fields: _form_key(request, fields)
+    gate = None if checked else lambda fields: form_key(request, fields)
     image, fields = await read_image(request, config.max_body_bytes, config.body_timeout, gate)
     if "name" in request.match_info and request.match_info["name"] != state.config.name:
         raise ApiError(404, "unknown_model", f"This server runs '{state.config.name}'")

@@ -12,7 +12,8 @@ from mlwatch_core.errors import MlwatchError
 from mlwatch_core.postprocess import DetectionFilter
 
 from . import __version__
-from .app import STATE, create_app, is_loopback
+from .app import create_app
+from .auth import STATE, is_loopback
 from .config import ServerConfig, parse
 from .conn import run
 from .observe import setup_logging

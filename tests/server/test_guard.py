@@ -12,7 +12,8 @@ from unittest.mock import patch
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
-from mlwatch_server.app import STATE, ApiError, authorize
+from mlwatch_server.auth import STATE, authorize
+from mlwatch_server.errors import ApiError
 
 from tests.core.conftest import snapshot
 
@@ -82,7 +83,7 @@ async def test_key_is_compared_in_constant_time(serve: Serve) -> None:
         seen.append((len(a), len(b)))
         return real(a, b)
 
-    with patch("mlwatch_server.app.hmac.compare_digest", side_effect=spy):
+    with patch("mlwatch_server.auth.hmac.compare_digest", side_effect=spy):
         for token in ("x", KEY[:-1], KEY + KEY, KEY):
             await client.get("/health", headers={"Authorization": f"Bearer {token}"})
         await client.get("/health")
