@@ -103,6 +103,17 @@ def test_keys_are_hassfest_translation_keys() -> None:
     assert bad == []
 
 
+def test_every_data_description_describes_a_field() -> None:
+    # hassfest: "data_description key ... is not in data".
+    strings = _load(STRINGS)
+    steps = {**strings["config"]["step"], **strings["options"]["step"]}
+    bad = {
+        step: sorted(set(info.get("data_description", {})) - set(info.get("data", {})))
+        for step, info in steps.items()
+    }
+    assert {step: keys for step, keys in bad.items() if keys} == {}
+
+
 def test_every_translation_key_used_in_code_exists() -> None:
     assert missing_keys(_load(STRINGS)) == []
 
