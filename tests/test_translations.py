@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from homeassistant.helpers import config_validation as cv
 
+from custom_components.mlwatch.validation import vol
 from tests.translation_keys import COMPONENT, missing_keys, used_keys
 
 STRINGS = COMPONENT / "strings.json"
@@ -49,7 +50,7 @@ def hassfest_problems(value: str) -> list[str]:
     problems = []
     try:
         cv.string_with_no_html(value)
-    except cv.vol.Invalid:
+    except vol.Invalid:
         problems.append("HTML")
     if RE_PLACEHOLDER_IN_SINGLE_QUOTES.search(value):
         problems.append("placeholder in single quotes")
