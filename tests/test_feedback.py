@@ -93,7 +93,9 @@ async def test_unknown_and_malformed_ids(
         assert err.value.translation_key == key
 
 
-@pytest.mark.parametrize("label", ["../x", "a/b", "..", "x" * 101, "line\nbreak"])
+@pytest.mark.parametrize(
+    "label", ["../x", "a/b", "..", "x" * 101, "line\nbreak", "\U0001f431" * 26]
+)
 async def test_labels_cannot_escape_the_dataset(
     hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry, label: str
 ) -> None:

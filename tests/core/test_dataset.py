@@ -472,6 +472,31 @@ def test_full_disk_is_a_typed_error_and_leaves_no_temp_files(
     assert not list(tmp_path.rglob("*.tmp"))
 
 
+def test_a_verdict_cut_short_by_a_full_disk_leaves_the_log_as_it_was(
+    store: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file_one(store)
+    before = store.log.path.read_bytes()
+    pending = item()
+    store.add_pending(pending, FRAME, CROP)
+    real_write, torn = os.write, list[int]()
+
+    def half_then_full(fd: int, data: Any) -> int:
+        if torn:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        if bytes(data[:7]) != b'{"id":"':  # the crops go through; the log line is cut
+            return real_write(fd, data)
+        torn.append(fd)
+        return real_write(fd, bytes(data[: len(data) // 2]))
+
+    monkeypatch.setattr(os, "write", half_then_full)
+    with pytest.raises(DatasetFullError):
+        store.record(pending.id, "confirmed")
+    monkeypatch.undo()
+    assert torn  # the log line was written in part
+    assert store.log.path.read_bytes() == before
+
+
 def test_other_write_errors_are_dataset_errors(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("not a folder")
     store = Dataset(tmp_path / "file" / "mlwatch")

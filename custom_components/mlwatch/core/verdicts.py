@@ -16,6 +16,7 @@ import os
 import re
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 from .files import atomic_write, fsync_dir, os_error, write_all
@@ -155,8 +156,13 @@ class VerdictLog:
             try:
                 size = os.fstat(fd).st_size
                 fence = b"\n" if size and os.pread(fd, 1, size - 1) != b"\n" else b""
-                write_all(fd, fence + encode(row))
-                os.fsync(fd)
+                try:
+                    write_all(fd, fence + encode(row))
+                    os.fsync(fd)
+                except OSError:
+                    with suppress(OSError):  # leave no torn line behind, e.g. on a full disk
+                        os.ftruncate(fd, size)
+                    raise
             finally:
                 os.close(fd)
             if created:
