@@ -14,7 +14,7 @@ from PIL import Image
 
 from custom_components.mlwatch.core.engine import Classifier
 from custom_components.mlwatch.core.errors import ImageError
-from custom_components.mlwatch.core.preprocess import Header, decode, read_header
+from custom_components.mlwatch.core.preprocess import Header, decode, read_header, reduction
 from custom_components.mlwatch.core.result import Roi
 from tests.core.conftest import photo
 
@@ -33,14 +33,16 @@ _STORE = {
 }
 
 
-def tagged(upright: Image.Image, orientation: int, quality: int = 92) -> bytes:
+def tagged(upright: Image.Image, orientation: int, kind: str = "JPEG") -> bytes:
     """`upright` stored as a camera would with EXIF orientation `orientation`."""
     method = _STORE[orientation]
     stored = upright if method is None else upright.transpose(method)
     exif = Image.Exif()
     exif[0x0112] = orientation
     out = io.BytesIO()
-    stored.save(out, format="JPEG", quality=quality, exif=exif.tobytes())
+    stored.save(
+        out, format=kind, exif=exif.tobytes(), **({"quality": 92} if kind == "JPEG" else {})
+    )
     return out.getvalue()
 
 
@@ -156,12 +158,13 @@ def test_truncation_fuzz_refuses_with_the_typed_error_and_never_fills_grey() -> 
     assert outcome["refused: invalid_image"] >= 1800
 
 
+@pytest.mark.parametrize("kind", ["JPEG", "PNG"])
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_exif_orientation_gives_the_upright_frame_and_its_size(
-    classifier: Classifier, orientation: int
+    classifier: Classifier, orientation: int, kind: str
 ) -> None:
     upright = Image.fromarray(photo("astronaut")).resize((320, 240))
-    data = tagged(upright, orientation)
+    data = tagged(upright, orientation, kind)
     assert read_header(data).size == (320, 240)
     image, _ = decode(data, size=MODEL)
     expected = cv2.cvtColor(np.asarray(upright), cv2.COLOR_RGB2BGR).astype(np.int16)
@@ -176,3 +179,10 @@ def test_region_and_frame_size_follow_the_upright_frame(classifier: Classifier) 
     result = classifier.classify(tagged(upright, 6), Roi(0.5, 0.5, 0.5, 0.5))
     assert result.frame_size == (1280, 720)
     assert result.score("cat") >= 0.8
+
+
+def test_reduced_decode_is_chosen_on_the_upright_region() -> None:
+    # Stored 1080x1920 turned (6): the left half of the upright frame is 960x1080, room for 1/4.
+    header = Header("jpeg", 1080, 1920, 6)
+    assert header.size == (1920, 1080)
+    assert reduction(header, Roi(0.0, 0.0, 0.5, 1.0), MODEL) == 4
