@@ -22,6 +22,7 @@ from .body import read_image, too_large
 from .config import ServerConfig
 from .conn import ConnectionGuard
 from .errors import ApiError
+from .observe import quiet_bad_requests
 from .pool import InferencePool, QueueFullError, now_ms
 
 _LOGGER = logging.getLogger("mlwatch_server")
@@ -261,6 +262,7 @@ def create_app(
     config: ServerConfig, classifiers: Sequence[Classifier], sha256: str
 ) -> web.Application:
     """The application around loaded classifiers (one per worker thread)."""
+    quiet_bad_requests()
     app = web.Application(middlewares=[guard], client_max_size=config.max_body_bytes)
     pool: InferencePool[Classifier] = InferencePool(classifiers, config.queue)
     first = classifiers[0]

@@ -15,7 +15,7 @@ _FIELD_LIMIT = 4096  # form fields other than the image are a few characters
 PREAUTH_BYTES = 64 * 1024
 _FRAMING = 64 * 1024  # boundaries and part headers around an image of the largest size
 # aiohttp's multipart parser raises these (some as assertions) on a malformed body.
-_MALFORMED = (ValueError, AssertionError, RuntimeError, UnicodeDecodeError)
+_MALFORMED = (ValueError, AssertionError, RuntimeError)
 
 type Gate = Callable[[dict[str, str]], None]
 
@@ -78,6 +78,8 @@ async def read_image(
         raise ApiError(408, "body_timeout", f"The body took longer than {within} s") from err
     except _MALFORMED as err:
         raise ApiError(400, "invalid_form", f"Malformed multipart form: {err}") from err
+    except web.RequestPayloadError as err:  # a content encoding that does not decode
+        raise ApiError(400, "invalid_body", " ".join(str(err).split())) from err
 
 
 class _Form:
@@ -116,7 +118,7 @@ async def _read_form(
                 form.fields[part.name] = value.decode(errors="replace")
             else:
                 await part.release()
-    except _MALFORMED:
+    except (*_MALFORMED, web.RequestPayloadError):
         if form.gate is not None:
             form.admit()  # a stranger learns nothing about the form, only that the key is wrong
         raise

@@ -8,6 +8,9 @@ import time
 from collections import Counter, deque
 from typing import Any
 
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web import RequestPayloadError
+
 # Log record attributes every record has; anything else was passed as `extra` and is logged.
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -36,6 +39,26 @@ def setup_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+class _BadRequests(logging.Filter):
+    """A malformed request is the client's fault: a warning line, not aiohttp's ERROR traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        client = isinstance(exc, HttpProcessingError) and exc.code < 500  # noqa: PLR2004
+        if client or isinstance(exc, RequestPayloadError):  # a body that does not decode
+            record.msg = f"{record.getMessage()}: {' '.join(str(exc).split())}"
+            record.args, record.exc_info, record.exc_text = (), None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def quiet_bad_requests() -> None:
+    """Install the filter on aiohttp's server logger, once."""
+    logger = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, _BadRequests) for f in logger.filters):
+        logger.addFilter(_BadRequests())
 
 
 class Metrics:

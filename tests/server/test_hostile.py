@@ -80,6 +80,33 @@ async def test_malformed_multipart_is_400_without_a_traceback(
     assert (await client.get("/health")).status == 200
 
 
+BAD_ENCODINGS = {
+    "chunk size": b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+    "gzip": b"Content-Encoding: gzip\r\nContent-Length: 10\r\n\r\n0123456789",
+    "deflate": b"Content-Encoding: deflate\r\nContent-Length: 10\r\n\r\n0123456789",
+}
+
+
+@pytest.mark.parametrize("path", PATHS[:2])
+@pytest.mark.parametrize("content_type", ["image/jpeg", MULTIPART])
+@pytest.mark.parametrize("case", sorted(BAD_ENCODINGS))
+async def test_bodies_that_do_not_decode_are_400_without_a_traceback(
+    serve: Serve, caplog: pytest.LogCaptureFixture, path: str, content_type: str, case: str
+) -> None:
+    client = await serve()
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    head = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\n".encode()
+    with caplog.at_level(logging.INFO):
+        writer.write(head + BAD_ENCODINGS[case])
+        async with asyncio.timeout(10):
+            status = await reader.readline()
+            await reader.read()  # until the server hangs up: its logging is done
+        writer.close()
+    assert status.split(b" ")[1] == b"400", status
+    assert _errors(caplog) == []
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback at any level
+
+
 async def test_fuzzed_forms_never_answer_500(
     serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
