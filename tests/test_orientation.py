@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Generator
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -40,8 +42,9 @@ def turned_frame() -> bytes:
     return tagged(upright, 6)
 
 
-def size_and_cat(data: bytes) -> tuple[tuple[int, int], float]:
+def size_and_cat(data: bytes | Path) -> tuple[tuple[int, int], float]:
     """Stored pixel size (EXIF ignored, as training tools often do) and the model's cat score."""
+    data = data.read_bytes() if isinstance(data, Path) else data
     with Image.open(io.BytesIO(data)) as image:
         size = image.size
     classifier = Classifier(DEFAULT_MODEL, DEFAULT_LABELS, Settings(num_threads=2))
@@ -84,7 +87,7 @@ async def test_review_keeps_the_upright_region_the_model_saw(
     await hass.config_entries.async_unload(entry.entry_id)
 
 
-async def test_detection_image_is_drawn_upright(
+async def test_detection_image_and_pending_crop_are_upright(
     hass: HomeAssistant,
     turned_camera: bytes,
     entry: MockConfigEntry,
@@ -103,6 +106,16 @@ async def test_detection_image_is_drawn_upright(
     drawn = await resp.read()
     size, _ = await hass.async_add_executor_job(size_and_cat, drawn)
     assert size == (1280, 720)
+    # The frame kept for a verdict later: its crop is the region the model saw.
+    store = await async_get_dataset(hass)
+    detection_id = coordinator.last_detection.event.detection_id
+    async with asyncio.timeout(10):  # kept in the executor after the event
+        while not await hass.async_add_executor_job(store.unreviewed, CAMERA):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    path = await hass.async_add_executor_job(store.frame_path, detection_id, "crop")
+    size, cat = await hass.async_add_executor_job(size_and_cat, path)
+    assert size == (640, 360)
+    assert cat >= 0.8
     await hass.config_entries.async_unload(entry.entry_id)  # the cat stays: unload ends the burst
 
 
