@@ -20,7 +20,7 @@ async def ensure_entries(hass: LiveHass, camera_file: Path) -> None:
     """The demo camera (a real local_file camera) and mlwatch for it, made through the flows."""
     domains = {e["domain"] for e in await hass.request("GET", "/api/config/config_entries/entry")}
     if "local_file" not in domains:
-        await hass.config_flow("local_file", {"name": "Front door", "file_path": str(camera_file)})
+        await hass.add_local_file_camera(camera_file, "Front door")
     if "mlwatch" not in domains:
         result = await hass.config_flow(
             "mlwatch",

@@ -1,6 +1,8 @@
 """Drive a real Home Assistant process as the frontend does: onboarding, flows, REST, websocket.
 
-Used by `scripts/develop` (the demo) and by the end-to-end tests.
+Used by `scripts/develop` (the demo) and by the end-to-end tests. They start this Python's
+Home Assistant, or the `hass` executable that MLWATCH_E2E_HASS names (another HA release in its
+own virtualenv).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import aiohttp
 
 REPO = Path(__file__).resolve().parents[2]
 CLIENT_ID = "http://127.0.0.1/"  # onboarding wants a client id; any URL of ours will do
+HASS_ENV = "MLWATCH_E2E_HASS"
 
 CONFIGURATION = """\
 homeassistant:
@@ -64,6 +67,8 @@ class LiveHass:
         self.log_path = config_dir / "hass.stdout.log"
         self._session: aiohttp.ClientSession | None = None
         self.env: dict[str, str] = {}  # extra environment for the hass process
+        hass = os.environ.get(HASS_ENV)
+        self.command = [hass] if hass else [sys.executable, "-m", "homeassistant"]
 
     def write_config(self) -> None:
         """A lean configuration.yaml and mlwatch linked into custom_components."""
@@ -82,7 +87,7 @@ class LiveHass:
             env = {k: v for k, v in os.environ.items() if not k.startswith("COV_CORE_")}
             env.update(self.env)
             self.process = subprocess.Popen(  # noqa: ASYNC220 - started once, watched below
-                [sys.executable, "-m", "homeassistant", "--config", str(self.config_dir)],
+                [*self.command, "--config", str(self.config_dir)],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -234,6 +239,19 @@ class LiveHass:
             result = await self.request(
                 "POST", f"/api/config/config_entries/flow/{result['flow_id']}", data
             )
+        return result
+
+    async def add_local_file_camera(self, file_path: Path, name: str) -> dict[str, Any]:
+        """A local_file camera through its flow; HA 2026.11 names it after the file, not `name`."""
+        form = await self.request(
+            "POST", "/api/config/config_entries/flow", {"handler": "local_file"}
+        )
+        data = {"file_path": str(file_path)}
+        if any(field["name"] == "name" for field in form["data_schema"]):
+            data["name"] = name
+        result: dict[str, Any] = await self.request(
+            "POST", f"/api/config/config_entries/flow/{form['flow_id']}", data
+        )
         return result
 
     async def options_flow(self, entry_id: str, changes: dict[str, Any]) -> dict[str, Any]:

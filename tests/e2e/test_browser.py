@@ -39,7 +39,7 @@ async def shot(page: Page, folder: Path, name: str) -> None:
 async def test_add_mlwatch_from_the_ui(live: LiveHass, tmp_path: Path) -> None:
     frame = live.config_dir / "frames" / "front_door.jpg"
     show(frame, live.config_dir / "frames" / "cat.jpg")
-    await live.config_flow("local_file", {"name": "Front door", "file_path": str(frame)})
+    await live.add_local_file_camera(frame, "Front door")
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = await browser.new_page(viewport={"width": 1280, "height": 800})

@@ -26,7 +26,7 @@ LOCAL = ({"next_step_id": "local"}, {"camera": CAMERA, "model": "default", "devi
 async def add_camera(live: LiveHass) -> None:
     """The demo camera, a real local_file camera, through its own flow."""
     frame = live.config_dir / "frames" / "front_door.jpg"
-    camera = await live.config_flow("local_file", {"name": "Front door", "file_path": str(frame)})
+    camera = await live.add_local_file_camera(frame, "Front door")
     assert camera["type"] == "create_entry"
 
 
