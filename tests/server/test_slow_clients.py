@@ -98,3 +98,40 @@ async def test_idle_connections_over_the_cap_make_room(server: ServerProcess) ->
             writer.close()
     assert metrics["connections"]["evicted"] >= 20 + 1 - 12  # type: ignore[index]
     assert metrics["connections"]["limit"] == 12  # type: ignore[index]
+
+
+async def test_a_full_house_of_requests_gets_503(tmp_path: Path, socket_enabled: None) -> None:
+    """When every connection has a handler, a new one is answered 503 and hung up on."""
+    server = ServerProcess(tmp_path / "server.log", "--max-connections", "2")
+    await server.start()
+    try:
+        async with asyncio.timeout(60):
+            busy = []
+            for _ in range(2):  # an upload whose body never comes
+                reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+                writer.write(
+                    b"POST /v1/mlwatch/classify HTTP/1.1\r\nHost: x\r\nContent-Length: 9999\r\n"
+                    + f"Authorization: Bearer {server.api_key}\r\n".encode()
+                    + b"Expect: 100-continue\r\n\r\n"
+                )
+                # aiohttp answers 100 right before the handler takes the request: no race.
+                assert (await reader.readline()).startswith(b"HTTP/1.1 100")
+                busy.append((reader, writer))
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = await reader.read()
+            assert answer.startswith(b"HTTP/1.1 503")
+            assert b"Connection: close" in answer
+            writer.close()
+            for _, writer in busy:
+                writer.close()
+                await writer.wait_closed()
+            async with aiohttp.ClientSession() as session:
+                for _ in range(200):  # room again once the server has seen them go
+                    if await _healthy(server, session) == 200:
+                        break
+                    await asyncio.sleep(0.05)
+                assert await _healthy(server, session) == 200
+            assert (await server.metrics())["connections"]["refused"] >= 1  # type: ignore[index]
+    finally:
+        await server.kill()
