@@ -67,12 +67,15 @@ def authorize(request: web.Request, form_key: str | None = None) -> None:
     """Bearer token (or DeepStack's `api_key` field); without a key, this machine only."""
     state = request.app[STATE]
     if state.config.api_key is None:
-        if state.config.allow_remote_without_key or is_loopback(request.remote):
-            return
-        raise ApiError(403, "remote_needs_key", "No API key is set, so only this machine may call")
-    token = bearer(request)
-    if not state.check_key(token if token is not None else form_key):
-        raise ApiError(401, "invalid_auth", "Missing or wrong API key")
+        if not state.config.allow_remote_without_key and not is_loopback(request.remote):
+            raise ApiError(
+                403, "remote_needs_key", "No API key is set, so only this machine may call"
+            )
+    else:
+        token = bearer(request)
+        if not state.check_key(token if token is not None else form_key):
+            raise ApiError(401, "invalid_auth", "Missing or wrong API key")
+    state.connections.trusted(request.protocol)
 
 
 def form_key(request: web.Request, fields: dict[str, str]) -> None:

@@ -16,7 +16,8 @@ _BUSY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: c
 
 class _Phase(enum.Enum):
     HEADERS = "headers"  # waiting for a request's headers: on the clock
-    REQUEST = "request"  # a handler has it; the body has its own deadline there
+    STRANGER = "stranger"  # a handler has it, but not the key yet (DeepStack's is in the form)
+    REQUEST = "request"  # a handler has it with the key; the body has its own deadline there
     IDLE = "idle"  # kept alive between requests; aiohttp's keep-alive timeout applies
 
 
@@ -47,10 +48,10 @@ class _Guarded(asyncio.Protocol):
         self._disarm()
         self._timer = loop.call_later(self._guard.header_timeout, self._too_slow)
 
-    def handled(self, *, done: bool) -> None:
-        """A handler took the request (or finished it)."""
+    def handled(self, phase: _Phase) -> None:
+        """A handler took the request, trusts it, or finished it."""
         self._disarm()
-        self.phase = _Phase.IDLE if done else _Phase.REQUEST
+        self.phase = phase
 
     def close(self) -> None:
         """Hang up."""
@@ -107,13 +108,13 @@ class ConnectionGuard:
         return lambda: _Guarded(self, factory())
 
     def admit(self, conn: _Guarded) -> bool:
-        """Room for one more? When full, the oldest waiting for headers (or idle) makes room."""
+        """Room for one more? When full, the oldest stranger (else the oldest idle) makes room."""
         if len(self._open) >= self.limit:
             waiting = [c for c in self._open.values() if c.phase is not _Phase.REQUEST]
             if not waiting:
                 self.refused += 1
                 return False
-            victim = min(waiting, key=lambda c: c.phase is not _Phase.HEADERS)  # stable: oldest
+            victim = min(waiting, key=lambda c: c.phase is _Phase.IDLE)  # stable: the oldest
             self.forget(victim)
             victim.close()
             self.evicted += 1
@@ -125,15 +126,21 @@ class ConnectionGuard:
         if self._open.get(conn.inner) is conn:
             del self._open[conn.inner]
 
-    def started(self, protocol: object) -> None:
-        """A request's headers are in: the handler has it (a no-op for unguarded servers)."""
+    def _set(self, protocol: object, phase: _Phase) -> None:
         if (conn := self._open.get(protocol)) is not None:  # type: ignore[call-overload]
-            conn.handled(done=False)
+            conn.handled(phase)  # unguarded servers (tests' TestServer) have no entries
+
+    def started(self, protocol: object) -> None:
+        """A request's headers are in: a handler has it, from a stranger until the key is seen."""
+        self._set(protocol, _Phase.STRANGER)
+
+    def trusted(self, protocol: object) -> None:
+        """The request passed the key check: it keeps its connection when the house is full."""
+        self._set(protocol, _Phase.REQUEST)
 
     def finished(self, protocol: object) -> None:
         """The handler answered: the connection idles until the next request begins."""
-        if (conn := self._open.get(protocol)) is not None:  # type: ignore[call-overload]
-            conn.handled(done=True)
+        self._set(protocol, _Phase.IDLE)
 
     def snapshot(self) -> dict[str, int]:
         """Counters for `/metrics`."""

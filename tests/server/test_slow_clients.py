@@ -115,7 +115,7 @@ async def test_a_full_house_of_requests_gets_503(tmp_path: Path, socket_enabled:
                     + b"Expect: 100-continue\r\n\r\n"
                 )
                 # aiohttp answers 100 right before the handler takes the request: no race.
-                assert (await reader.readline()).startswith(b"HTTP/1.1 100")
+                assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 100")
                 busy.append((reader, writer))
             reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
             writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -133,5 +133,34 @@ async def test_a_full_house_of_requests_gets_503(tmp_path: Path, socket_enabled:
                     await asyncio.sleep(0.05)
                 assert await _healthy(server, session) == 200
             assert (await server.metrics())["connections"]["refused"] >= 1  # type: ignore[index]
+    finally:
+        await server.kill()
+
+
+async def test_strangers_in_a_handler_make_room(tmp_path: Path, socket_enabled: None) -> None:
+    """DeepStack's key is in the form: a stranger sending one slowly holds no needed connection."""
+    server = ServerProcess(tmp_path / "server.log", "--max-connections", "2")
+    await server.start()
+    try:
+        async with asyncio.timeout(60), aiohttp.ClientSession() as session:
+            strangers = []
+            for _ in range(2):
+                reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+                writer.write(
+                    b"POST /v1/vision/detection HTTP/1.1\r\nHost: x\r\nContent-Length: 9999\r\n"
+                    b"Content-Type: multipart/form-data; boundary=b\r\n"
+                    b"Expect: 100-continue\r\n\r\n--b\r\n"
+                )
+                assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 100")
+                strangers.append((reader, writer))
+            assert await _healthy(server, session) == 200
+            assert await _healthy(server, session) == 200  # kept alive: trusted, not evicted
+            async with asyncio.timeout(5):
+                assert await strangers[0][0].read() == b""  # the oldest stranger made room
+            metrics = await server.metrics()
+            for _, writer in strangers:
+                writer.close()
+        assert metrics["connections"]["refused"] == 0  # type: ignore[index]
+        assert metrics["connections"]["evicted"] >= 1  # type: ignore[index]
     finally:
         await server.kill()
