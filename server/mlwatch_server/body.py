@@ -35,8 +35,9 @@ class _Budget:
     async def read(self, n: int = -1) -> bytes:
         return self._take(await self._stream.read(n))
 
-    async def readline(self) -> bytes:
-        return self._take(await self._stream.readline())  # aiohttp caps a line at 128 KiB
+    async def readline(self, **limits: int | None) -> bytes:
+        # aiohttp caps a line (at 128 KiB); newer ones pass max_line_length, older ones cannot.
+        return self._take(await self._stream.readline(**limits))
 
     def unread_data(self, data: bytes) -> None:
         self._used -= len(data)
