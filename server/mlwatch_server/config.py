@@ -120,7 +120,7 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     opt("shutdown-timeout", 15.0, float, "seconds to finish in-flight requests on SIGTERM")
     opt("header-timeout", 10.0, float, "seconds a client has to send a request's headers")
     opt("body-timeout", 30.0, float, "seconds a client has to send a request's body")
-    opt("max-connections", 100, int, "open connections; the slowest to send headers go first")
+    opt("max-connections", 100, int, "open connections; when full, those without a key make room")
     opt("model-name", None, str, "name for /v1/vision/custom/<name> (default: file stem)")
     opt("log-level", "INFO", str, "DEBUG, INFO, WARNING or ERROR")
     allow = _env(environ, "allow-remote-without-key") in ("1", "true", "yes")
