@@ -12,6 +12,9 @@ from aiohttp import web
 
 # Answered to a connection over the cap when none can make room: better than a silent close.
 _BUSY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+# A refused client's request may still be on its way; closing on unread data sends a reset that
+# makes its kernel drop our 503 unread, so the refusal reads and drops input this long first.
+_REFUSED_LINGER = 0.5
 
 
 class _Phase(enum.Enum):
@@ -19,6 +22,7 @@ class _Phase(enum.Enum):
     STRANGER = "stranger"  # a handler has it, but not the key yet (DeepStack's is in the form)
     REQUEST = "request"  # a handler has it with the key; the body has its own deadline there
     IDLE = "idle"  # kept alive between requests; aiohttp's keep-alive timeout applies
+    REFUSED = "refused"  # answered 503: its input is dropped until it goes or the linger ends
 
 
 class _Guarded(asyncio.Protocol):
@@ -34,8 +38,11 @@ class _Guarded(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast("asyncio.Transport", transport)
         if not self._guard.admit(self):
+            self.phase = _Phase.REFUSED
             self._transport.write(_BUSY)
-            self._transport.close()
+            if self._transport.can_write_eof():
+                self._transport.write_eof()
+            self._timer = asyncio.get_running_loop().call_later(_REFUSED_LINGER, self.close)
             return
         self._served = True
         self.wait_for_headers()
@@ -71,6 +78,8 @@ class _Guarded(asyncio.Protocol):
             self._timer = None
 
     def data_received(self, data: bytes) -> None:
+        if self.phase is _Phase.REFUSED:
+            return
         if self.phase is _Phase.IDLE:  # the next request begins: its headers are on the clock
             self.wait_for_headers()
         self.inner.data_received(data)
@@ -78,6 +87,8 @@ class _Guarded(asyncio.Protocol):
     def eof_received(self) -> None:
         if self._served:
             self.inner.eof_received()
+        else:  # a refused client has read its 503 and gone
+            self.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()

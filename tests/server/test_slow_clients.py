@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncGenerator
 from pathlib import Path
+from unittest.mock import MagicMock
 
 import aiohttp
 import pytest
+from mlwatch_server.conn import ConnectionGuard
 
 from tests.server_process import ServerProcess
 
@@ -166,3 +168,49 @@ async def test_strangers_in_a_handler_make_room(tmp_path: Path, socket_enabled: 
         assert metrics["connections"]["evicted"] >= 1  # type: ignore[index]
     finally:
         await server.kill()
+
+
+class _Transport(asyncio.Transport):
+    """Records what the guard does with a connection."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = b""
+        self.eof = self.closed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.sent += bytes(data)
+
+    def can_write_eof(self) -> bool:
+        return True
+
+    def write_eof(self) -> None:
+        self.eof = True
+
+    def close(self) -> None:
+        self.closed = True
+
+
+async def test_a_refusal_reads_the_request_before_hanging_up() -> None:
+    """Closing on unread input resets the connection, and the client's kernel drops the 503."""
+    guard = ConnectionGuard(header_timeout=10, limit=0)
+    inner = MagicMock()
+    conn = guard.protocol(lambda: inner)()
+    transport = _Transport()
+    conn.connection_made(transport)
+    assert transport.sent.startswith(b"HTTP/1.1 503")
+    assert transport.eof
+    assert not transport.closed  # not yet: the client's request may still be on its way
+    conn.data_received(b"GET /health HTTP/1.1\r\n\r\n")  # dropped, never parsed
+    inner.data_received.assert_not_called()
+    conn.eof_received()  # the client read the 503 and went
+    assert transport.closed
+    assert guard.refused == 1
+
+
+async def test_a_refusal_that_the_client_never_ends_is_closed_after_a_linger() -> None:
+    guard = ConnectionGuard(header_timeout=10, limit=0)
+    transport = _Transport()
+    guard.protocol(MagicMock)().connection_made(transport)
+    await asyncio.sleep(1)
+    assert transport.closed
