@@ -7,8 +7,7 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageDraw, ImageOps
 
-from .core.postprocess import Detection
-from .core.result import Roi
+from .core.result import Detection, Roi
 
 ROI_COLOUR = (255, 200, 0)
 BOX_COLOUR = (255, 40, 40)

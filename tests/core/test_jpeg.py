@@ -14,7 +14,8 @@ from PIL import Image
 
 from custom_components.mlwatch.core.engine import Classifier
 from custom_components.mlwatch.core.errors import ImageError
-from custom_components.mlwatch.core.preprocess import Header, decode, read_header, reduction
+from custom_components.mlwatch.core.header import Header, read_header
+from custom_components.mlwatch.core.preprocess import decode, reduction
 from custom_components.mlwatch.core.result import Roi
 from tests.core.conftest import photo
 

@@ -14,7 +14,6 @@ from custom_components.mlwatch.core.engine import Classifier, Settings
 from custom_components.mlwatch.core.errors import ModelError
 from custom_components.mlwatch.core.labels import LabelGroup
 from custom_components.mlwatch.core.postprocess import (
-    Detection,
     DetectionFilter,
     Kind,
     Layout,
@@ -25,7 +24,8 @@ from custom_components.mlwatch.core.postprocess import (
     probabilities,
     top_k,
 )
-from custom_components.mlwatch.core.runner import TensorInfo
+from custom_components.mlwatch.core.result import Detection
+from custom_components.mlwatch.core.tensor import TensorInfo
 from tests.core.conftest import DEFAULT_MODEL
 
 

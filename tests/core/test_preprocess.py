@@ -12,13 +12,12 @@ import pytest
 
 from custom_components.mlwatch.core.engine import Classifier
 from custom_components.mlwatch.core.errors import ImageError, ImageTooLargeError
+from custom_components.mlwatch.core.header import Header, read_header
 from custom_components.mlwatch.core.preprocess import (
-    Header,
     crop,
     decode,
     default_normalization,
     input_lut,
-    read_header,
     reduction,
 )
 from custom_components.mlwatch.core.result import FULL_FRAME, Roi

@@ -15,7 +15,7 @@ import numpy as np
 from . import postprocess, preprocess
 from .labels import LabelGroup, align, imagenet_groups, load_labels, resolve_groups
 from .postprocess import DetectionFilter, Kind
-from .result import FULL_FRAME, Result, Roi, ScoreView, Timings
+from .result import FULL_FRAME, Result, Roi, ScoreView, Timings, best_per_label
 from .runner import EDGETPU_LIBRARY, Runner
 
 
@@ -124,7 +124,7 @@ class Classifier:
             found = postprocess.detections(
                 raw, self.layout, self.label_map, self.settings.detection_filter
             )
-            scores = postprocess.best_per_label(found)
+            scores = best_per_label(found)
             top = sorted(scores.items(), key=lambda p: -p[1])[: self.settings.top_k]
             # A group is as present as its most confident member: boxes do not add up.
             groups = {

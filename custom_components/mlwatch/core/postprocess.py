@@ -10,7 +10,24 @@ from typing import Any
 import numpy as np
 
 from .errors import ModelError
-from .runner import TensorInfo
+from .result import Detection, best_per_label
+from .tensor import TensorInfo
+
+# Detection and TensorInfo moved to dependency-free modules; importers of the old names still work.
+__all__ = [
+    "Detection",
+    "DetectionFilter",
+    "Kind",
+    "Layout",
+    "TensorInfo",
+    "best_per_label",
+    "dequantize",
+    "detect_layout",
+    "detections",
+    "group_scores",
+    "probabilities",
+    "top_k",
+]
 
 _EMBEDDING_HINTS = ("embed", "feature", "pool")
 
@@ -107,21 +124,6 @@ def group_scores(scores: np.ndarray[Any, Any], groups: Mapping[str, list[int]]) 
 
 
 @dataclass(frozen=True, slots=True)
-class Detection:
-    """One detected object; the box is relative to the region the model saw (0..1)."""
-
-    label: str
-    score: float
-    box: tuple[float, float, float, float]  # x_min, y_min, x_max, y_max
-
-    @property
-    def area(self) -> float:
-        """The box's share of the region."""
-        x0, y0, x1, y1 = self.box
-        return max(0.0, x1 - x0) * max(0.0, y1 - y0)
-
-
-@dataclass(frozen=True, slots=True)
 class DetectionFilter:
     """Per-label minimum score and minimum box area (share of the region)."""
 
@@ -133,14 +135,6 @@ class DetectionFilter:
         """Whether the detection passes this label's score and area floors."""
         score, area = (self.per_label or {}).get(d.label, (self.min_score, self.min_area))
         return d.score >= score and d.area >= area
-
-
-def best_per_label(found: Sequence[Detection]) -> dict[str, float]:
-    """A label is as present as its most confident box: boxes do not add up."""
-    scores: dict[str, float] = {}
-    for d in found:
-        scores[d.label] = max(scores.get(d.label, 0.0), d.score)
-    return scores
 
 
 def _integral(values: np.ndarray[Any, Any]) -> bool:

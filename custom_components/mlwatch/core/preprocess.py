@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import cv2
@@ -12,70 +11,31 @@ import numpy as np
 
 from . import jpeg
 from .errors import ImageError, ImageTooLargeError
+from .header import Header, read_header
 from .result import FULL_FRAME, Roi
+
+# The header reader lives in header.py (no OpenCV, no numpy); the old import path keeps working.
+__all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "Header",
+    "crop",
+    "decode",
+    "default_normalization",
+    "input_lut",
+    "read_header",
+    "reduction",
+]
 
 DEFAULT_MAX_PIXELS = 50_000_000  # beyond 8K (33 MP); a decode above this costs > 150 MB
 # Zero bytes after the scan let libjpeg look ahead past the last code; it cannot finish the
 # frame from them, so a scan that stops early suspends the decoder instead of filling grey.
 _LOOKAHEAD = b"\0" * 16
 _GREY = 128  # what libjpeg paints where coefficients are missing
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _REDUCED = {
     8: cv2.IMREAD_REDUCED_COLOR_8,
     4: cv2.IMREAD_REDUCED_COLOR_4,
     2: cv2.IMREAD_REDUCED_COLOR_2,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Header:
-    """Format, stored size and EXIF orientation (1..8), read before any decode."""
-
-    kind: str
-    width: int
-    height: int
-    orientation: int = 1
-
-    @property
-    def size(self) -> tuple[int, int]:
-        """Width and height once upright, as OpenCV decodes it and the model sees it."""
-        if self.orientation >= 5:  # noqa: PLR2004 - 5..8 turn the frame a quarter
-            return self.height, self.width
-        return self.width, self.height
-
-
-def read_header(data: bytes) -> Header:
-    """Read width and height of a JPEG or PNG without decoding it."""
-    if data.startswith(_PNG_SIGNATURE):
-        if len(data) < 24 or data[12:16] != b"IHDR":  # noqa: PLR2004
-            raise ImageError("PNG image is truncated or corrupt (no IHDR header)")
-        width, height = struct.unpack(">II", data[16:24])
-        return _checked(Header("png", width, height, _png_orientation(data)))
-    if data.startswith(b"\xff\xd8"):
-        found = jpeg.frame(data)
-        return _checked(Header("jpeg", found.width, found.height, found.orientation))
-    if not data:
-        raise ImageError("Empty image (0 bytes)")
-    raise ImageError("Not a JPEG or PNG image")
-
-
-def _png_orientation(data: bytes) -> int:
-    """The orientation in an eXIf chunk before the image data (OpenCV applies it to PNGs too)."""
-    pos = 8
-    while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        if kind == b"eXIf":
-            return jpeg.exif_orientation(data[pos + 8 : pos + 8 + length])
-        if kind in (b"IDAT", b"IEND"):
-            break
-        pos += 12 + length
-    return 1
-
-
-def _checked(header: Header) -> Header:
-    if header.width <= 0 or header.height <= 0:
-        raise ImageError(f"Image header says {header.width}x{header.height} pixels")
-    return header
 
 
 def reduction(header: Header, roi: Roi, size: tuple[int, int]) -> int:

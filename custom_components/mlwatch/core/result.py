@@ -1,15 +1,15 @@
-"""What a classification returns, and the region it looked at: no OpenCV, no runtime needed."""
+"""What a classification returns, and the region it looked at: plain Python, no numpy or runtime."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from .postprocess import Detection
+if TYPE_CHECKING:
+    # Only annotations: the remote backend builds results where numpy may be missing (HA OS).
+    import numpy as np
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,29 @@ class Roi:
 
 
 FULL_FRAME = Roi(0.0, 0.0, 1.0, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """One detected object; the box is relative to the region the model saw (0..1)."""
+
+    label: str
+    score: float
+    box: tuple[float, float, float, float]  # x_min, y_min, x_max, y_max
+
+    @property
+    def area(self) -> float:
+        """The box's share of the region."""
+        x0, y0, x1, y1 = self.box
+        return max(0.0, x1 - x0) * max(0.0, y1 - y0)
+
+
+def best_per_label(found: Sequence[Detection]) -> dict[str, float]:
+    """A label is as present as its most confident box: boxes do not add up."""
+    scores: dict[str, float] = {}
+    for d in found:
+        scores[d.label] = max(scores.get(d.label, 0.0), d.score)
+    return scores
 
 
 @dataclass(frozen=True, slots=True)

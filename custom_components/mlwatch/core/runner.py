@@ -7,7 +7,6 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -16,42 +15,13 @@ import numpy as np
 
 from .errors import EdgeTpuModelError, EdgeTpuNotFoundError, ModelError, RuntimeUnavailableError
 from .metadata import input_normalization
+from .tensor import TensorInfo
 
 _LOGGER = logging.getLogger(__name__)
 
 EDGETPU_LIBRARY = "libedgetpu.so.1"
 EDGETPU_CUSTOM_OP = b"edgetpu-custom-op"
 DEVICE_PATTERN = re.compile(r"^(cpu|auto|(usb|pci)(:\d+)?)$")
-
-
-@dataclass(frozen=True, slots=True)
-class TensorInfo:
-    """What the core needs to know about one input or output tensor."""
-
-    index: int
-    name: str
-    shape: tuple[int, ...]
-    dtype: np.dtype[Any]
-    scale: float
-    zero_point: int
-
-    @property
-    def quantized(self) -> bool:
-        """Whether values are integers standing for `scale * (q - zero_point)`."""
-        return self.scale != 0.0 and np.issubdtype(self.dtype, np.integer)
-
-    @classmethod
-    def from_details(cls, details: dict[str, Any]) -> TensorInfo:
-        """Build from an entry of `get_input_details()` / `get_output_details()`."""
-        scale, zero_point = details.get("quantization", (0.0, 0))
-        return cls(
-            index=int(details["index"]),
-            name=str(details["name"]),
-            shape=tuple(int(d) for d in details["shape"]),
-            dtype=np.dtype(details["dtype"]),
-            scale=float(scale),
-            zero_point=int(zero_point),
-        )
 
 
 def load_runtime() -> ModuleType:
