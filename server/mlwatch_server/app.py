@@ -11,10 +11,10 @@ from typing import Any
 from aiohttp import web
 from mlwatch_core.engine import Classifier
 from mlwatch_core.errors import ImageError, ImageTooLargeError, MlwatchError
+from mlwatch_core.header import read_header
 from mlwatch_core.postprocess import Kind
-from mlwatch_core.preprocess import read_header
 from mlwatch_core.result import Result, Roi
-from mlwatch_core.wire import result_to_json
+from mlwatch_core.wire import deepstack_error, deepstack_to_json, result_to_json
 
 from . import __version__
 from .auth import STATE, State, authorize, bearer, form_key
@@ -30,8 +30,8 @@ DEEPSTACK_MIN_CONFIDENCE = 0.45  # DeepStack's documented default
 
 
 def _error_body(request: web.Request, err: ApiError) -> dict[str, Any]:
-    if request.path.startswith("/v1/vision/"):  # DeepStack's error shape
-        return {"success": False, "error": err.message, "code": err.status}
+    if request.path.startswith("/v1/vision/"):
+        return deepstack_error(err.message, err.status)
     return {"error": {"code": err.code, "message": err.message}}
 
 
@@ -209,29 +209,8 @@ async def detection(request: web.Request) -> web.Response:
     except ValueError as err:
         raise ApiError(400, "invalid_min_confidence", "min_confidence must be a number") from err
     result, _ = await _classify(request, image, None)
-    width, height = result.frame_size
-    predictions = [
-        {
-            "label": d.label,
-            "confidence": round(d.score, 4),
-            "x_min": round(d.box[0] * width),
-            "y_min": round(d.box[1] * height),
-            "x_max": round(d.box[2] * width),
-            "y_max": round(d.box[3] * height),
-        }
-        for d in result.detections
-        if d.score >= min_confidence
-    ]
     return web.json_response(
-        {
-            "success": True,
-            "predictions": predictions,
-            "count": len(predictions),
-            "inferenceMs": round(result.timings.invoke),
-            "processMs": round(now_ms() - start),
-            "moduleId": "mlwatch",
-            "code": 200,
-        }
+        deepstack_to_json(result, min_confidence=min_confidence, process_ms=now_ms() - start)
     )
 
 

@@ -1,18 +1,18 @@
-"""A `Result` as JSON and back: what the server sends and the integration's remote backend reads."""
+"""mlwatch's and DeepStack's JSON, as the server writes it and the remote backend reads it."""
+
+# Plain Python: the remote backend reads both where numpy is missing (HA OS).
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from .postprocess import Detection
-from .result import FULL_FRAME, Result, Roi, Timings
+from .result import FULL_FRAME, Detection, Result, Roi, Timings, best_per_label
 
 # Scores below this are left out: a 1000-class softmax is mostly zeros, and a missing label
 # reads as 0 (`Result.score`), which is within this of the truth.
 MIN_SENT_SCORE = 1e-4
 _DIGITS = 6
+DEEPSTACK_TOP = 5  # labels a DeepStack answer's result ranks
 
 
 def _round(value: float) -> float:
@@ -43,7 +43,8 @@ def result_to_json(result: Result, *, embedding: bool = False) -> dict[str, Any]
         },
     }
     if embedding and result.embedding is not None:
-        data["embedding"] = np.round(result.embedding.astype(np.float64), _DIGITS).tolist()
+        # The array's own methods: numpy rounding as before, without importing numpy here.
+        data["embedding"] = result.embedding.astype("float64").round(_DIGITS).tolist()
     return data
 
 
@@ -68,7 +69,7 @@ def result_from_json(data: dict[str, Any]) -> Result:
             )
             for d in data["detections"]
         ],
-        embedding=np.asarray(emb, dtype=np.float32) if emb is not None else None,
+        embedding=_embedding(emb) if emb is not None else None,
         timings=Timings(
             decode=float(timings["decode"]),
             preprocess=float(timings["preprocess"]),
@@ -79,3 +80,89 @@ def result_from_json(data: dict[str, Any]) -> Result:
         roi=roi,
         groups={str(k): float(v) for k, v in data["groups"].items()},
     )
+
+
+def _embedding(values: list[float]) -> Any:  # noqa: ANN401 - numpy's array, imported late
+    # Only a client that asks for embeddings gets one, and it has numpy to use them.
+    import numpy as np  # noqa: PLC0415
+
+    return np.asarray(values, dtype=np.float32)
+
+
+def deepstack_to_json(
+    result: Result, *, min_confidence: float, process_ms: float
+) -> dict[str, Any]:
+    """DeepStack's `/v1/vision/detection` answer: boxes in pixels of the whole frame."""
+    width, height = result.frame_size
+    predictions = [
+        {
+            "label": d.label,
+            "confidence": round(d.score, 4),
+            "x_min": round(d.box[0] * width),
+            "y_min": round(d.box[1] * height),
+            "x_max": round(d.box[2] * width),
+            "y_max": round(d.box[3] * height),
+        }
+        for d in result.detections
+        if d.score >= min_confidence
+    ]
+    return {
+        "success": True,
+        "predictions": predictions,
+        "count": len(predictions),
+        "inferenceMs": round(result.timings.invoke),
+        "processMs": round(process_ms),
+        "moduleId": "mlwatch",
+        "code": 200,
+    }
+
+
+def deepstack_error(message: str, status: int) -> dict[str, Any]:
+    """DeepStack's error answer."""
+    return {"success": False, "error": message, "code": status}
+
+
+def deepstack_from_json(
+    body: dict[str, Any], frame_size: tuple[int, int], roi: Roi, *, elapsed_ms: float
+) -> Result:
+    """A DeepStack answer as a result: boxes centred in `roi`, relative to it; raises like above.
+
+    DeepStack answers in pixels and does not say the frame's size: the caller read it.
+    """
+    found = sorted(_deepstack_detections(body, roi.pixels(*frame_size)), key=lambda d: -d.score)
+    scores = best_per_label(found)
+    return Result(
+        top=sorted(scores.items(), key=lambda s: -s[1])[:DEEPSTACK_TOP],
+        scores=scores,
+        detections=found,
+        embedding=None,
+        timings=Timings(0.0, 0.0, float(body.get("inferenceMs", 0)), elapsed_ms),
+        frame_size=frame_size,
+        roi=roi,
+    )
+
+
+def _relative(x: float, lo: int, hi: int) -> float:
+    """A pixel coordinate relative to the region's extent on that axis, clipped."""
+    return min(max((x - lo) / (hi - lo), 0.0), 1.0)
+
+
+def _deepstack_detections(
+    body: dict[str, Any], region: tuple[int, int, int, int]
+) -> list[Detection]:
+    """DeepStack predictions centred in the region, with boxes relative to it."""
+    x0, y0, x1, y1 = region
+    found = []
+    for p in body.get("predictions", []):
+        cx = (p["x_min"] + p["x_max"]) / 2
+        cy = (p["y_min"] + p["y_max"]) / 2
+        if not (x0 <= cx < x1 and y0 <= cy < y1):
+            continue
+        box = (
+            _relative(p["x_min"], x0, x1),
+            _relative(p["y_min"], y0, y1),
+            _relative(p["x_max"], x0, x1),
+            _relative(p["y_max"], y0, y1),
+        )
+        found.append(Detection(str(p["label"]), float(p["confidence"]), box))
+    return found
