@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,10 @@ import pytest
 
 from custom_components.mlwatch.core.tensor import TensorInfo
 
-PACKAGE = Path(__file__).parents[2] / "custom_components" / "mlwatch"
+REPO = Path(__file__).parents[2]
+PACKAGE = REPO / "custom_components" / "mlwatch"
+# The live HA-OS-like test's guard: mlwatch is refused numpy and flatbuffers, HA is not.
+HA_OS_LIKE = REPO / "tests" / "e2e" / "no_local_runtime"
 CORE = PACKAGE / "core"
 VALUE_MODULES = {"errors", "header", "jpeg", "result", "tensor", "wire"}
 
@@ -71,6 +75,32 @@ def test_the_remote_path_needs_no_numpy_flatbuffers_or_opencv() -> None:
 def test_remote_reads_the_core_it_needs_from_the_light_modules() -> None:
     # A heavy module here would pull numpy back into HA OS's process.
     assert _core_modules_of(PACKAGE / "remote.py") <= VALUE_MODULES | {"labels"}
+
+
+def test_remote_py_imports_where_mlwatch_is_refused_numpy() -> None:
+    # HA's camera brings numpy first; the guard still refuses it to mlwatch's own imports.
+    probe = (
+        "import homeassistant.components.camera, numpy\n"
+        "import custom_components.mlwatch.remote\n"
+        "try:\n"
+        "    import custom_components.mlwatch.core.postprocess\n"
+        "except ModuleNotFoundError as err:\n"
+        "    print(err)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(HA_OS_LIKE), str(REPO)))}
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=REPO,
+    )
+    assert out.returncode == 0, out.stderr
+    # The guard is on: a heavy module is refused what the light ones did without.
+    assert out.stdout.strip() == (
+        "No module named 'numpy' (hidden from custom_components.mlwatch.core.postprocess)"
+    )
 
 
 @pytest.mark.parametrize(
