@@ -60,7 +60,7 @@ async def test_detection_notifies_with_snapshot_and_confirm_files_it(
 ) -> None:
     calls = await _automation(hass, ["cat"])
     fake_camera.play([CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
-    loaded.runtime_data.coordinator.async_start_burst()
+    loaded.runtime_data.async_start_burst()
     await wait_for(lambda: len(calls) == 1)
     data: dict[str, Any] = calls[0].data
     detection_id = data["data"]["tag"].removeprefix("mlwatch-")
@@ -78,7 +78,7 @@ async def test_detection_notifies_with_snapshot_and_confirm_files_it(
     # Changing one's mind: the Reject button of the same notification replaces the verdict.
     await _answer(hass, f"MLWATCH_REJECT_{detection_id}")
     await wait_for(lambda: store.rows()[0]["verdict"] == "rejected")
-    await wait_for(lambda: not loaded.runtime_data.coordinator.bursting)
+    await wait_for(lambda: not loaded.runtime_data.bursting)
 
 
 async def test_other_labels_and_foreign_actions_are_ignored(
@@ -86,8 +86,8 @@ async def test_other_labels_and_foreign_actions_are_ignored(
 ) -> None:
     calls = await _automation(hass, ["package"])
     fake_camera.play([CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
-    loaded.runtime_data.coordinator.async_start_burst()
-    await wait_for(lambda: not loaded.runtime_data.coordinator.bursting)
+    loaded.runtime_data.async_start_burst()
+    await wait_for(lambda: not loaded.runtime_data.bursting)
     await hass.async_block_till_done()
     assert calls == []
     await _answer(hass, "OPEN_GARAGE")
@@ -117,9 +117,9 @@ async def test_is_this_a_question_when_unsure(
     assert await hass.config_entries.async_setup(entry.entry_id)
     calls = await _automation(hass, [])
     fake_camera.play([CAT])
-    entry.runtime_data.coordinator.async_start_burst()
+    entry.runtime_data.async_start_burst()
     await wait_for(lambda: len(calls) == 1)
-    await wait_for(lambda: not entry.runtime_data.coordinator.bursting)
+    await wait_for(lambda: not entry.runtime_data.bursting)
     data: dict[str, Any] = calls[0].data
     assert data["title"] == "Is this Egyptian cat?"
     assert data["message"] == "mlwatch is unsure (77%) about Front door."

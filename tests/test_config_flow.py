@@ -258,14 +258,14 @@ async def test_options_flow_offers_groups_and_labels_and_reloads(
         CONF_K: 2.0,
         CONF_THREADS: 1.0,
     }
-    coordinator = loaded.runtime_data.coordinator
+    coordinator = loaded.runtime_data
     result = await hass.config_entries.options.async_configure(flow["flow_id"], new)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert loaded.runtime_data.coordinator is not coordinator  # reloaded
-    assert loaded.runtime_data.coordinator.watched == ["guacamole", "dog"]
+    assert loaded.runtime_data is not coordinator  # reloaded
+    assert loaded.runtime_data.watched == ["guacamole", "dog"]
     assert hass.states.get("binary_sensor.front_door_guacamole") is not None
-    assert loaded.runtime_data.coordinator.roi is not None
+    assert loaded.runtime_data.roi is not None
     assert type(loaded.options[CONF_K]) is int
     assert type(loaded.options[CONF_THREADS]) is int
 

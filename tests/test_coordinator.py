@@ -32,7 +32,7 @@ RING = "event.doorbell_ring"
 
 
 def coordinator(entry: MockConfigEntry) -> MlwatchCoordinator:
-    c: MlwatchCoordinator = entry.runtime_data.coordinator
+    c: MlwatchCoordinator = entry.runtime_data
     return c
 
 
@@ -157,11 +157,11 @@ async def test_a_trigger_during_a_burst_extends_it(
     start = c.frames_processed
     hass.states.async_set(DOORBELL, "on")
     await asyncio.sleep(0.25)
-    task = c._burst_task
+    task = c.scheduler._burst_task
     hass.states.async_set(DOORBELL, "off")
     hass.states.async_set(DOORBELL, "on")  # second ring mid-burst
     await hass.async_block_till_done(wait_background_tasks=False)
-    assert c._burst_task is task  # the same burst, not a second one
+    assert c.scheduler._burst_task is task  # the same burst, not a second one
     await wait_for(lambda: not c.bursting)
     assert c.frames_processed - start >= 6  # ~3 before the ring, then 4 more
     await hass.config_entries.async_unload(entry.entry_id)
@@ -174,7 +174,7 @@ async def test_frames_that_cannot_keep_up_are_dropped_and_counted(
     start = c.frames_processed
     fake_camera.delay = 0.35  # a slow camera/backend: each frame takes ~4 burst intervals
     c.async_start_burst()  # 6 ticks, 0.1 s apart
-    await wait_for(lambda: not c.bursting and not c._busy)
+    await wait_for(lambda: not c.bursting and not c.scheduler.busy)
     processed = c.frames_processed - start
     assert processed + c.frames_dropped == 6
     assert c.frames_dropped >= 3
@@ -190,7 +190,7 @@ async def test_camera_failure_makes_entities_unavailable_and_they_recover(
     c = coordinator(loaded)
     fake_camera.play([camera_error(), camera_error(), camera_error()])
     c.async_start_burst()
-    await wait_for(lambda: not c.bursting and not c._busy)
+    await wait_for(lambda: not c.bursting and not c.scheduler.busy)
     for entity in (
         "sensor.front_door_top_label",
         "binary_sensor.front_door_cat",
@@ -200,7 +200,7 @@ async def test_camera_failure_makes_entities_unavailable_and_they_recover(
     assert caplog.text.count("Cannot get a snapshot from camera.front_door") == 1  # logged once
     fake_camera.play([EMPTY])
     c.async_start_burst()
-    await wait_for(lambda: not c.bursting and not c._busy)
+    await wait_for(lambda: not c.bursting and not c.scheduler.busy)
     assert state(hass, "sensor.front_door_top_label").state == "espresso"
     assert "Snapshots from camera.front_door are classified again" in caplog.text
 
@@ -235,11 +235,13 @@ async def test_seen_today_resets_at_midnight(
     c.async_start_burst()
     await wait_for(lambda: len(bus) == 2)
     assert state(hass, "sensor.front_door_seen_today").state == "cat"
-    c._today = c._today.replace(year=c._today.year - 1)  # as if the day had turned
+    c.seen_today._day = c.seen_today._day.replace(
+        year=c.seen_today._day.year - 1
+    )  # as if the day had turned
     c._on_midnight(None)  # type: ignore[arg-type]
     await hass.async_block_till_done()
     assert state(hass, "sensor.front_door_seen_today").state == "unknown"
-    assert c.seen_today == {}
+    assert c.data.seen_today == {}
 
 
 async def test_k_of_n_from_options(

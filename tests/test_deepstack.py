@@ -64,7 +64,7 @@ async def test_region_keeps_only_boxes_centred_in_it(
 ) -> None:
     fake_camera.play([CAT])
     whole = await add_entry(hass, options, {**server_data(detector_server), "backend": "deepstack"})
-    result = whole.runtime_data.coordinator.data
+    result = whole.runtime_data.data.result
     (cat,) = [d for d in result.detections if d.label == "cat"]
     x0, y0, x1, y1 = cat.box
     assert 0 <= x0 < x1 <= 1
@@ -78,7 +78,7 @@ async def test_region_keeps_only_boxes_centred_in_it(
         {**options, CONF_ROI: "0, 0, 0.2, 0.2"},
         {**server_data(detector_server), "backend": "deepstack"},
     )
-    assert corner.runtime_data.coordinator.data.score("cat") == 0.0
+    assert corner.runtime_data.data.result.score("cat") == 0.0
     await unload(hass, corner)
 
     # The cat's own half: the box is kept, relative to the region.
@@ -92,5 +92,5 @@ async def test_region_keeps_only_boxes_centred_in_it(
         {**options, CONF_ROI: roi},
         {**server_data(detector_server), "backend": "deepstack"},
     )
-    assert half.runtime_data.coordinator.data.score("cat") == pytest.approx(cat.score)
+    assert half.runtime_data.data.result.score("cat") == pytest.approx(cat.score)
     await unload(hass, half)

@@ -30,7 +30,7 @@ async def test_diagnostics(
     hass_client: ClientSessionGenerator,
     snapshot: SnapshotAssertion,
 ) -> None:
-    coordinator = loaded.runtime_data.coordinator
+    coordinator = loaded.runtime_data
     fake_camera.play([CAT])
     for _ in range(2):
         await coordinator._process_frame()

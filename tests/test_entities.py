@@ -29,7 +29,7 @@ async def test_entities_after_a_detection(
     device_registry: dr.DeviceRegistry,
     snapshot: SnapshotAssertion,
 ) -> None:
-    coordinator = loaded.runtime_data.coordinator
+    coordinator = loaded.runtime_data
     fake_camera.play([CAT])
     # Frame by frame rather than a timed burst, so the counters in the snapshot are exact.
     for _ in range(2):
@@ -84,7 +84,7 @@ async def test_image_entity_serves_the_annotated_best_frame(
     client = await hass_client()
     resp = await client.get("/api/image_proxy/image.front_door_last_detection")
     assert resp.status != HTTPStatus.OK  # nothing detected yet: HA has no image to serve
-    coordinator = loaded.runtime_data.coordinator
+    coordinator = loaded.runtime_data
     fake_camera.play([CAT, CAT, EMPTY])
     coordinator.async_start_burst()
     await wait_for(lambda: coordinator.last_detection is not None)

@@ -38,9 +38,9 @@ async def detect(hass: HomeAssistant, entry: MockConfigEntry, fake_camera: FakeC
     events: list[Any] = []
     unsub = hass.bus.async_listen(EVENT_DETECTION, events.append)
     fake_camera.play([CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
-    entry.runtime_data.coordinator.async_start_burst()
+    entry.runtime_data.async_start_burst()
     await wait_for(lambda: bool(events))
-    await wait_for(lambda: not entry.runtime_data.coordinator.bursting)
+    await wait_for(lambda: not entry.runtime_data.bursting)
     unsub()
     detection_id: str = events[0].data["detection_id"]
     return detection_id
@@ -293,7 +293,7 @@ async def test_review_budget_per_day(
     assert await hass.config_entries.async_setup(entry.entry_id)
     requests: list[Any] = []
     hass.bus.async_listen(EVENT_REVIEW_REQUESTED, requests.append)
-    coordinator = entry.runtime_data.coordinator
+    coordinator = entry.runtime_data
     fake_camera.play([CAT])
     for _ in range(3):  # three bursts, each would ask about both labels
         coordinator.async_start_burst()
@@ -303,7 +303,7 @@ async def test_review_budget_per_day(
     assert {r.data["label"] for r in requests} == {"Egyptian cat", "tabby"}
     assert requests[0].data["image_url"] == f"/api/mlwatch/frame/{requests[0].data['review_id']}"
     # A new day brings a new budget.
-    coordinator.reviews._day = coordinator.reviews._day.replace(year=2000)
+    coordinator.reviews._asked_today._day = coordinator.reviews._asked_today._day.replace(year=2000)
     coordinator.async_start_burst()
     await wait_for(lambda: not coordinator.bursting)
     await hass.async_block_till_done(wait_background_tasks=True)

@@ -96,7 +96,7 @@ async def test_detection_image_and_pending_crop_are_upright(
 ) -> None:
     hass.config_entries.async_update_entry(entry, options={**options, CONF_ROI: CAT_CORNER})
     assert await hass.config_entries.async_setup(entry.entry_id)
-    coordinator = entry.runtime_data.coordinator
+    coordinator = entry.runtime_data
     coordinator.async_start_burst()
     await wait_for(lambda: coordinator.last_detection is not None)
     assert coordinator.last_detection.event.best_frame.result.frame_size == (1280, 720)

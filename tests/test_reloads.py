@@ -54,7 +54,7 @@ async def test_reconfigure_reloads_once_and_reports_nothing(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     hass.states.async_set("camera.garden", "idle", {"friendly_name": "Garden"})
-    before = loaded.runtime_data.coordinator
+    before = loaded.runtime_data
     with counting_reloads(hass) as reload:
         flow = await loaded.start_reconfigure_flow(hass)
         result = await submit(hass, flow, {**USER, CONF_CAMERA: "camera.garden"})
@@ -63,7 +63,7 @@ async def test_reconfigure_reloads_once_and_reports_nothing(
     assert usage_reports(caplog) == []
     assert reload.await_count == 1
     assert loaded.state is ConfigEntryState.LOADED
-    assert loaded.runtime_data.coordinator is not before
+    assert loaded.runtime_data is not before
 
 
 async def test_options_changed_reload_once_unchanged_not_at_all(
@@ -78,14 +78,14 @@ async def test_options_changed_reload_once_unchanged_not_at_all(
         assert result["type"] is FlowResultType.CREATE_ENTRY
         await hass.async_block_till_done()
 
-    before = loaded.runtime_data.coordinator
+    before = loaded.runtime_data
     changed = {**loaded.options, CONF_WATCHED: ["dog"], CONF_K: 1}
     with counting_reloads(hass) as reload:
         await save(changed)
         assert reload.await_count == 1
         assert loaded.options == changed
-        assert loaded.runtime_data.coordinator is not before
-        assert loaded.runtime_data.coordinator.watched == ["dog"]
+        assert loaded.runtime_data is not before
+        assert loaded.runtime_data.watched == ["dog"]
         await save(changed)
         assert reload.await_count == 1  # nothing changed: nothing to reload
     assert loaded.state is ConfigEntryState.LOADED

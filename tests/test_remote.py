@@ -63,7 +63,7 @@ async def add_entry(
 
 
 async def burst(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    c = entry.runtime_data.coordinator
+    c = entry.runtime_data
     c.async_start_burst()
     await wait_for(lambda: not c.bursting and not c._busy, timeout=30)
 
@@ -184,7 +184,7 @@ async def test_two_cameras_share_one_server(
     garden.add_to_hass(hass)
     assert await hass.config_entries.async_setup(garden.entry_id)
     await hass.async_block_till_done()
-    front.runtime_data.coordinator.async_start_burst()
+    front.runtime_data.async_start_burst()
     await burst(hass, garden)  # both at once
     await burst(hass, front)
     assert state(hass, "sensor.garden_top_label").state == "espresso"
@@ -205,7 +205,7 @@ async def test_server_killed_mid_burst_then_back(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     entry = await add_entry(hass, {**options, CONF_BURST_SIZE: 200}, server_data(server))
-    c = entry.runtime_data.coordinator
+    c = entry.runtime_data
     c.async_start_burst()
     await wait_for(lambda: c.frames_processed >= 4)
     await server.kill()

@@ -100,7 +100,7 @@ async def test_a_busy_server_drops_frames_and_stays_available(
     script, url = fake
     entry = await add_entry(hass, options, {CONF_CAMERA: CAMERA, "url": url})
     assert state(hass, TOP).state == "cat"
-    coordinator = entry.runtime_data.coordinator
+    coordinator = entry.runtime_data
     script.classify = (503, {"error": {"code": "queue_full", "message": "All busy"}})
     await burst(hass, entry)
     assert coordinator.frames_dropped == options["burst_size"]

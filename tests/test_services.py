@@ -17,7 +17,7 @@ async def test_classify_returns_what_the_camera_sees_now(
     hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry, target: str
 ) -> None:
     fake_camera.play([CAT])
-    coordinator = loaded.runtime_data.coordinator
+    coordinator = loaded.runtime_data
     processed = coordinator.frames_processed
     data = {"camera": CAMERA} if target == "camera" else {"config_entry_id": loaded.entry_id}
     response = await hass.services.async_call(
@@ -51,7 +51,7 @@ async def test_classify_returns_what_the_camera_sees_now(
 async def test_scan_starts_a_burst(
     hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
 ) -> None:
-    coordinator = loaded.runtime_data.coordinator
+    coordinator = loaded.runtime_data
     processed = coordinator.frames_processed
     await hass.services.async_call(DOMAIN, SERVICE_SCAN, {"camera": CAMERA}, blocking=True)
     assert coordinator.bursting

@@ -2,49 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryError,
     ConfigEntryNotReady,
-    HomeAssistantError,
 )
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
-from .backend import Backend, LocalBackend
+from .backend import Backend, LocalBackend, ServerAuthError, ServerUnavailableError
 from .const import BACKEND_LOCAL, CONF_BACKEND, CONF_CAMERA, CONF_DEVICE, CONF_URL, DOMAIN
-from .coordinator import MlwatchCoordinator
+from .coordinator import MlwatchConfigEntry, MlwatchCoordinator
 from .core.errors import EdgeTpuModelError, EdgeTpuNotFoundError, MlwatchError
+from .errors import translated
 from .feedback import FrameView
-from .feedback_services import async_setup_feedback_services
-from .remote import ServerAuthError, ServerUnavailableError, remote_backend_class
+from .remote import remote_backend_class
 from .services import async_setup_services
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.IMAGE, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
-@dataclass(slots=True)
-class MlwatchData:
-    """What a loaded entry holds."""
-
-    coordinator: MlwatchCoordinator
-    backend: Backend
-
-
-type MlwatchConfigEntry = ConfigEntry[MlwatchData]
-
-
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
     """Register the actions, once for all entries."""
     async_setup_services(hass)
-    async_setup_feedback_services(hass)
     # Registered with the integration, before HTTP may freeze its routes, not on first use.
     hass.http.register_view(FrameView())
     return True
@@ -54,17 +38,6 @@ def _edgetpu_issue(entry: MlwatchConfigEntry) -> str:
     return f"edgetpu_missing_{entry.entry_id}"
 
 
-def _setup_error[E: HomeAssistantError](
-    kind: type[E], err: MlwatchError, placeholders: dict[str, str], key: str | None = None
-) -> E:
-    """A setup failure HA shows translated, with what the core said."""
-    return kind(
-        translation_domain=DOMAIN,
-        translation_key=key or err.key,
-        translation_placeholders={**placeholders, "error": str(err)},
-    )
-
-
 async def _async_create_remote_backend(hass: HomeAssistant, entry: MlwatchConfigEntry) -> Backend:
     """Ask the server what it runs: a refused key starts reauth, no answer retries later."""
     data = dict(entry.data)
@@ -72,11 +45,11 @@ async def _async_create_remote_backend(hass: HomeAssistant, entry: MlwatchConfig
     try:
         return await remote_backend_class(data).create(hass, data)
     except ServerAuthError as err:
-        raise _setup_error(ConfigEntryAuthFailed, err, placeholders) from err
+        raise translated(ConfigEntryAuthFailed, err, placeholders) from err
     except ServerUnavailableError as err:
-        raise _setup_error(ConfigEntryNotReady, err, placeholders) from err
+        raise translated(ConfigEntryNotReady, err, placeholders) from err
     except MlwatchError as err:
-        raise _setup_error(ConfigEntryError, err, placeholders, "server_error") from err
+        raise translated(ConfigEntryError, err, placeholders, key="server_error") from err
 
 
 async def _async_create_backend(hass: HomeAssistant, entry: MlwatchConfigEntry) -> Backend:
@@ -103,9 +76,9 @@ async def _async_create_backend(hass: HomeAssistant, entry: MlwatchConfigEntry) 
             ir.async_delete_issue(hass, DOMAIN, _edgetpu_issue(entry))
     except EdgeTpuModelError as err:
         # The Coral may come back (unplugged, passed through later): retry rather than give up.
-        raise _setup_error(ConfigEntryNotReady, err, placeholders) from err
+        raise translated(ConfigEntryNotReady, err, placeholders) from err
     except MlwatchError as err:
-        raise _setup_error(ConfigEntryError, err, placeholders) from err
+        raise translated(ConfigEntryError, err, placeholders) from err
     return backend
 
 
@@ -115,7 +88,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: MlwatchConfigEntry) -> b
     coordinator = MlwatchCoordinator(hass, entry, backend)
     try:
         await coordinator.async_config_entry_first_refresh()
-        entry.runtime_data = MlwatchData(coordinator, backend)
+        entry.runtime_data = coordinator
         await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     except BaseException:
         await backend.close()  # a failed setup must not leave the inference thread running

@@ -28,7 +28,7 @@ from .const import (
     MODEL_CUSTOM,
     RUNTIME_REQUIREMENTS,
 )
-from .core.errors import RuntimeUnavailableError
+from .core.errors import MlwatchError, RuntimeUnavailableError
 from .core.result import Result, Roi
 
 if TYPE_CHECKING:
@@ -50,8 +50,26 @@ class ModelInfo:
     fallback_reason: str | None
 
 
+class ServerUnavailableError(MlwatchError):
+    """No configured server answered."""
+
+    key = "cannot_connect"
+
+
+class ServerBusyError(ServerUnavailableError):
+    """Every server answered that its queue is full: this frame is dropped, nothing is down."""
+
+    key = "server_busy"
+
+
+class ServerAuthError(MlwatchError):
+    """The server refused the API key."""
+
+    key = "invalid_auth"
+
+
 class Backend(Protocol):
-    """Runs the model somewhere; the integration only awaits these."""
+    """Runs the model somewhere; failures are `MlwatchError`s, the three above included."""
 
     info: ModelInfo
 

@@ -9,8 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.util import slugify
 
-from . import MlwatchConfigEntry
-from .coordinator import MlwatchCoordinator
+from .coordinator import MlwatchConfigEntry, MlwatchCoordinator
 from .entity import MlwatchEntity
 
 PARALLEL_UPDATES = 0
@@ -22,7 +21,7 @@ async def async_setup_entry(
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Add a sensor for each watched label or group."""
-    coordinator = entry.runtime_data.coordinator
+    coordinator = entry.runtime_data
     async_add_entities(WatchedLabelSensor(coordinator, label) for label in coordinator.watched)
 
 
@@ -40,12 +39,12 @@ class WatchedLabelSensor(MlwatchEntity, BinarySensorEntity):
     @property
     def is_on(self) -> bool:
         """Whether an episode is open."""
-        return self.label in self.coordinator.debouncer.active()
+        return self.label in self.coordinator.data.open_episodes
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """The open episode's id and confidence, for automations."""
-        active = self.coordinator.debouncer.active().get(self.label)
+        active = self.coordinator.data.open_episodes.get(self.label)
         if active is None:
             return {"label": self.label}
         return {

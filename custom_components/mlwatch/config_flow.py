@@ -10,7 +10,6 @@ from homeassistant import config_entries
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.core import callback
 
-from . import MlwatchConfigEntry
 from .backend import model_paths
 from .const import (
     BACKEND_DEEPSTACK,
@@ -33,10 +32,15 @@ from .local_flow import async_validate_local, custom_model_schema, local_schema
 from .options import normalize_options, options_schema, validate_options
 from .remote_flow import async_validate_remote, reauth_schema, server_schema
 
+if TYPE_CHECKING:
+    from .coordinator import MlwatchConfigEntry
+
 # HA >= 2025.8 reloads the entry when an OptionsFlowWithReload saves changed options; older HA
 # has no such class, and there the flow reloads the entry itself.
 HA_RELOADS_ON_OPTIONS = hasattr(config_entries, "OptionsFlowWithReload")
 if TYPE_CHECKING:
+    from .coordinator import MlwatchConfigEntry
+
     _OptionsFlowBase = OptionsFlow
 else:
     _OptionsFlowBase = getattr(config_entries, "OptionsFlowWithReload", OptionsFlow)

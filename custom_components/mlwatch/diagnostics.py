@@ -8,8 +8,8 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from . import MlwatchConfigEntry
 from .const import CONF_API_KEY, CONF_LABELS_PATH, CONF_MODEL_PATH
+from .coordinator import MlwatchConfigEntry
 
 TO_REDACT = {CONF_MODEL_PATH, CONF_LABELS_PATH, CONF_API_KEY}
 
@@ -19,11 +19,11 @@ async def async_get_config_entry_diagnostics(
     entry: MlwatchConfigEntry,
 ) -> dict[str, Any]:
     """What a maintainer needs to see why a detection did (not) fire."""
-    coordinator = entry.runtime_data.coordinator
+    coordinator = entry.runtime_data
     model = asdict(coordinator.backend.info)
     model["labels"] = len(model["labels"])
-    result = coordinator.data
-    last = coordinator.last_detection
+    data = coordinator.data
+    result, last = data.result, data.last_detection
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
@@ -31,10 +31,10 @@ async def async_get_config_entry_diagnostics(
         },
         "model": model,
         "frames": {
-            "processed": coordinator.frames_processed,
-            "dropped": coordinator.frames_dropped,
+            "processed": data.frames_processed,
+            "dropped": data.frames_dropped,
             "camera_ok": coordinator.last_update_success,
-            "bursting": coordinator.bursting,
+            "bursting": data.bursting,
         },
         "last_result": None
         if result is None
@@ -45,7 +45,7 @@ async def async_get_config_entry_diagnostics(
         },
         "open_episodes": {
             label: {"detection_id": d.detection_id, "confidence": round(d.confidence, 4)}
-            for label, d in coordinator.debouncer.active().items()
+            for label, d in data.open_episodes.items()
         },
         "last_detection": None
         if last is None
@@ -56,5 +56,5 @@ async def async_get_config_entry_diagnostics(
             "why": [round(s, 4) for s in last.event.why],
             "at": last.at.isoformat(),
         },
-        "seen_today": dict(coordinator.seen_today),
+        "seen_today": dict(data.seen_today),
     }

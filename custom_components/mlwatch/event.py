@@ -7,9 +7,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from . import MlwatchConfigEntry
 from .const import EVENT_TYPE_CLEARED, EVENT_TYPE_DETECTED
-from .coordinator import MlwatchCoordinator
+from .coordinator import MlwatchConfigEntry, MlwatchCoordinator
 from .core.debounce import Cleared, Detected
 from .entity import MlwatchEntity
 from .frame import Frame
@@ -23,7 +22,7 @@ async def async_setup_entry(
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Add the camera's detection event entity."""
-    async_add_entities([DetectionEventEntity(entry.runtime_data.coordinator)])
+    async_add_entities([DetectionEventEntity(entry.runtime_data)])
 
 
 class DetectionEventEntity(MlwatchEntity, EventEntity):

@@ -21,7 +21,8 @@ from .annotate import crop
 from .const import DATASET_DIR, DOMAIN, FRAME_URL, SIGNAL_DATASET_UPDATED
 from .core.dataset import Dataset, PendingItem
 from .core.errors import DatasetError, DatasetFullError, InvalidLabelError, UnknownItemError
-from .core.result import FULL_FRAME, Roi
+from .core.result import FULL_FRAME, Result, Roi
+from .errors import translated
 
 _LOGGER = logging.getLogger(__name__)
 DATA_DATASET: HassKey[Dataset] = HassKey(f"{DOMAIN}_dataset")
@@ -57,11 +58,7 @@ def async_report(hass: HomeAssistant, err: DatasetError) -> HomeAssistantError:
     # An unknown id or a bad label is the caller's mistake, not a broken dataset.
     elif not isinstance(err, UnknownItemError | InvalidLabelError):
         ir.async_create_issue(hass, DOMAIN, DATASET_ISSUE, translation_key=DATASET_ISSUE, **issue)
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key=err.key,
-        translation_placeholders={"error": str(err)},
-    )
+    return translated(HomeAssistantError, err)
 
 
 @callback
@@ -70,6 +67,22 @@ def async_written(hass: HomeAssistant) -> None:
     ir.async_delete_issue(hass, DOMAIN, DISK_FULL_ISSUE)
     ir.async_delete_issue(hass, DOMAIN, DATASET_ISSUE)
     async_dispatcher_send(hass, SIGNAL_DATASET_UPDATED)
+
+
+def pending_item(
+    item_id: str,
+    label: str,
+    source: str,
+    result: Result,
+    *,
+    camera: str,
+    watched: list[str],
+    model_sha256: str,
+) -> PendingItem:
+    """The kept item for a frame: its top scores and every watched label's, rounded."""
+    scores = {name: round(score, 4) for name, score in result.top}
+    scores.update({w: round(result.score(w), 4) for w in watched})
+    return PendingItem(item_id, camera, label, source, scores, model_sha256)
 
 
 def _save(

@@ -20,7 +20,7 @@ class Frame:
     at: datetime
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class DetectionRecord:
     """The last detection, for the image entity and diagnostics."""
 

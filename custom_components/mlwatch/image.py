@@ -6,9 +6,8 @@ from homeassistant.components.image import ImageEntity
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from . import MlwatchConfigEntry
 from .annotate import annotate
-from .coordinator import MlwatchCoordinator
+from .coordinator import MlwatchConfigEntry, MlwatchCoordinator
 from .core.result import FULL_FRAME
 from .entity import MlwatchEntity
 
@@ -21,7 +20,7 @@ async def async_setup_entry(
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Add the camera's detection image."""
-    async_add_entities([DetectionImage(hass, entry.runtime_data.coordinator)])
+    async_add_entities([DetectionImage(hass, entry.runtime_data)])
 
 
 class DetectionImage(MlwatchEntity, ImageEntity):
@@ -39,7 +38,7 @@ class DetectionImage(MlwatchEntity, ImageEntity):
 
     @callback
     def _sync_timestamp(self) -> None:
-        record = self.coordinator.last_detection
+        record = self.coordinator.data.last_detection
         self._attr_image_last_updated = record.at if record else None
 
     @callback
@@ -49,7 +48,7 @@ class DetectionImage(MlwatchEntity, ImageEntity):
 
     async def async_image(self) -> bytes | None:
         """The annotated best frame, drawn once per detection."""
-        record = self.coordinator.last_detection
+        record = self.coordinator.data.last_detection
         if record is None:
             return None
         detection_id = record.event.detection_id

@@ -14,7 +14,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from PIL import Image, UnidentifiedImageError
 
 from .annotate import orientation, upright
-from .backend import ModelInfo
+from .backend import ModelInfo, ServerAuthError, ServerBusyError, ServerUnavailableError
 from .const import (
     BACKEND_DEEPSTACK,
     CONF_API_KEY,
@@ -34,24 +34,6 @@ TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 # After a server fails, the next frames go to the fallback; the primary is tried again after this.
 RETRY_PRIMARY_AFTER = 30.0
 _UNAVAILABLE = (502, 503, 504)
-
-
-class ServerUnavailableError(MlwatchError):
-    """No configured server answered."""
-
-    key = "cannot_connect"
-
-
-class ServerBusyError(ServerUnavailableError):
-    """Every server answered that its queue is full: this frame is dropped, nothing is down."""
-
-    key = "server_busy"
-
-
-class ServerAuthError(MlwatchError):
-    """The server refused the API key."""
-
-    key = "invalid_auth"
 
 
 class ServerResponseError(MlwatchError):

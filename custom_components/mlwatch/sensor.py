@@ -18,40 +18,39 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import slugify
 
-from . import MlwatchConfigEntry
-from .coordinator import MlwatchCoordinator
+from .coordinator import MlwatchConfigEntry, MlwatchCoordinator
 from .entity import MlwatchEntity
+from .snapshot import MlwatchData
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
 class MlwatchSensorDescription(SensorEntityDescription):
-    """How to read one sensor from the coordinator."""
+    """How to read one sensor from the coordinator's snapshot."""
 
-    value_fn: Callable[[MlwatchCoordinator], StateType]
-    attrs_fn: Callable[[MlwatchCoordinator], dict[str, Any]] | None = None
-
-
-def _best(c: MlwatchCoordinator) -> tuple[str, float] | None:
-    return c.data.best if c.data else None
+    value_fn: Callable[[MlwatchData], StateType]
+    attrs_fn: Callable[[MlwatchData], dict[str, Any]] | None = None
 
 
-def _confidence(c: MlwatchCoordinator) -> float | None:
-    best = _best(c)
+def _best(d: MlwatchData) -> tuple[str, float] | None:
+    return d.result.best if d.result else None
+
+
+def _confidence(d: MlwatchData) -> float | None:
+    best = _best(d)
     return round(best[1] * 100, 1) if best else None
 
 
-def _seen_today(c: MlwatchCoordinator) -> str | None:
-    common = c.seen_today.most_common(1)
-    return common[0][0] if common else None
+def _seen_today(d: MlwatchData) -> str | None:
+    return next(iter(d.seen_today), None)  # most common first
 
 
 SENSORS: tuple[MlwatchSensorDescription, ...] = (
     MlwatchSensorDescription(
         key="top_label",
         translation_key="top_label",
-        value_fn=lambda c: best[0] if (best := _best(c)) else None,
+        value_fn=lambda d: best[0] if (best := _best(d)) else None,
     ),
     MlwatchSensorDescription(
         key="confidence",
@@ -70,7 +69,7 @@ SENSORS: tuple[MlwatchSensorDescription, ...] = (
         suggested_display_precision=1,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,  # changes with every frame
-        value_fn=lambda c: round(c.data.timings.total, 2) if c.data else None,
+        value_fn=lambda d: round(d.result.timings.total, 2) if d.result else None,
     ),
     MlwatchSensorDescription(
         key="frames_processed",
@@ -78,37 +77,37 @@ SENSORS: tuple[MlwatchSensorDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda c: c.frames_processed,
+        value_fn=lambda d: d.frames_processed,
     ),
     MlwatchSensorDescription(
         key="frames_dropped",
         translation_key="frames_dropped",
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda c: c.frames_dropped,
+        value_fn=lambda d: d.frames_dropped,
     ),
     MlwatchSensorDescription(
         key="pending_reviews",
         translation_key="pending_reviews",
-        value_fn=lambda c: c.reviews.stats["pending"],
+        value_fn=lambda d: d.reviews.pending,
     ),
     MlwatchSensorDescription(
         key="confirmed",
         translation_key="confirmed",
         state_class=SensorStateClass.TOTAL,
-        value_fn=lambda c: c.reviews.stats["confirmed"],
+        value_fn=lambda d: d.reviews.confirmed,
     ),
     MlwatchSensorDescription(
         key="rejected",
         translation_key="rejected",
         state_class=SensorStateClass.TOTAL,
-        value_fn=lambda c: c.reviews.stats["rejected"],
+        value_fn=lambda d: d.reviews.rejected,
     ),
     MlwatchSensorDescription(
         key="seen_today",
         translation_key="seen_today",
         value_fn=_seen_today,
-        attrs_fn=lambda c: dict(c.seen_today.most_common()),
+        attrs_fn=lambda d: dict(d.seen_today),
     ),
 )
 
@@ -119,7 +118,7 @@ async def async_setup_entry(
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Add the camera's sensors."""
-    coordinator = entry.runtime_data.coordinator
+    coordinator = entry.runtime_data
     async_add_entities(
         [
             *(MlwatchSensor(coordinator, d) for d in SENSORS),
@@ -129,7 +128,7 @@ async def async_setup_entry(
 
 
 class MlwatchSensor(MlwatchEntity, SensorEntity):
-    """A value read from the coordinator."""
+    """A value read from the coordinator's snapshot."""
 
     entity_description: MlwatchSensorDescription
 
@@ -143,13 +142,13 @@ class MlwatchSensor(MlwatchEntity, SensorEntity):
     @property
     def native_value(self) -> StateType:
         """The current value."""
-        return self.entity_description.value_fn(self.coordinator)
+        return self.entity_description.value_fn(self.coordinator.data)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Per-label counts, where the sensor has them."""
         fn = self.entity_description.attrs_fn
-        return fn(self.coordinator) if fn else None
+        return fn(self.coordinator.data) if fn else None
 
 
 class PrecisionSensor(MlwatchEntity, SensorEntity):
@@ -169,5 +168,5 @@ class PrecisionSensor(MlwatchEntity, SensorEntity):
     @property
     def native_value(self) -> float | None:
         """Percent of judged detections that were right; unknown until one is judged."""
-        value = self.coordinator.reviews.stats["precision"].get(self.label)
+        value = self.coordinator.data.reviews.precision.get(self.label)
         return None if value is None else round(value * 100, 1)

@@ -1,8 +1,13 @@
-"""Actions: `mlwatch.classify` (what does the camera see now?) and `mlwatch.scan` (burst now)."""
+"""Every action: classify and scan a camera, and turn the user's answers into training data."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import re
+from collections.abc import Callable, Coroutine
+from dataclasses import asdict
+from functools import partial
+from pathlib import Path
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
@@ -15,27 +20,55 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.update_coordinator import UpdateFailed
+from homeassistant.util import dt as dt_util
 
+from .annotate import crop
 from .const import (
     ATTR_CAMERA,
     ATTR_CONFIG_ENTRY_ID,
+    ATTR_DETECTION_ID,
+    ATTR_LABEL,
+    ATTR_PATH,
+    ATTR_VERDICT,
     CONF_CAMERA,
+    DATASET_DIR,
     DOMAIN,
     SERVICE_CLASSIFY,
+    SERVICE_CONFIRM,
+    SERVICE_EXPORT,
+    SERVICE_REJECT,
+    SERVICE_REVIEW_FRAME,
     SERVICE_SCAN,
 )
+from .coordinator import MlwatchConfigEntry, MlwatchCoordinator
+from .core.dataset import VERDICTS, Dataset, PendingItem, check_label, new_id
+from .core.errors import DatasetError, InvalidLabelError, UnknownItemError
+from .core.result import FULL_FRAME, Roi
+from .core.wire import result_to_json
+from .errors import translated
+from .feedback import async_get_dataset, async_report, async_written, pending_item
+from .frame import Frame
 from .validation import vol
 
-if TYPE_CHECKING:
-    from . import MlwatchConfigEntry
-    from .coordinator import MlwatchCoordinator
-    from .frame import Frame
-
+EXPORT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 TARGET_FIELDS = {
     vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "target"): cv.string,
     vol.Exclusive(ATTR_CAMERA, "target"): cv.entity_id,
 }
 TARGET_SCHEMA = vol.Schema(TARGET_FIELDS)
+VERDICT_SCHEMA = vol.Schema(
+    {vol.Required(ATTR_DETECTION_ID): cv.string, vol.Optional(ATTR_LABEL): cv.string}
+)
+REVIEW_SCHEMA = vol.Schema(
+    {
+        **TARGET_FIELDS,
+        vol.Required(ATTR_LABEL): cv.string,
+        vol.Required(ATTR_VERDICT): vol.In(VERDICTS),
+    }
+)
+EXPORT_SCHEMA = vol.Schema(
+    {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Optional(ATTR_PATH): cv.string}
+)
 
 
 def async_entry_for_call(hass: HomeAssistant, call: ServiceCall) -> MlwatchConfigEntry:
@@ -68,59 +101,124 @@ def async_entry_for_call(hass: HomeAssistant, call: ServiceCall) -> MlwatchConfi
     return entry
 
 
-async def async_capture_for_action(coordinator: MlwatchCoordinator, key: str) -> Frame:
+async def _capture(coordinator: MlwatchCoordinator, key: str) -> Frame:
     """A snapshot classified now; a camera or model failure is the action's translated error."""
     try:
         return await coordinator.async_capture()
     except UpdateFailed as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key=key,
-            translation_placeholders={"camera": coordinator.camera, "error": str(err)},
-        ) from err
+        raise translated(HomeAssistantError, err, {"camera": coordinator.camera}, key=key) from err
 
 
 async def _classify(call: ServiceCall) -> ServiceResponse:
     """Classify the camera's current frame; does not feed the debouncer."""
     entry = async_entry_for_call(call.hass, call)
-    coordinator = entry.runtime_data.coordinator
-    frame = await async_capture_for_action(coordinator, "classify_failed")
-    result = frame.result
-    response: dict[str, Any] = {
+    coordinator = entry.runtime_data
+    result = (await _capture(coordinator, "classify_failed")).result
+    wire = result_to_json(result)
+    timings = {k: round(v, 2) for k, v in asdict(result.timings).items()}
+    return {
         "camera": coordinator.camera,
         "config_entry_id": entry.entry_id,
-        "labels": [{"label": label, "score": round(score, 4)} for label, score in result.top],
-        "groups": {name: round(score, 4) for name, score in result.groups.items()},
+        "labels": [{**t, "score": round(t["score"], 4)} for t in wire["top"]],
+        "groups": {name: round(score, 4) for name, score in wire["groups"].items()},
         "watched": {label: round(result.score(label), 4) for label in coordinator.watched},
         "detections": [
-            {"label": d.label, "score": round(d.score, 4), "box": [round(v, 4) for v in d.box]}
-            for d in result.detections
+            {**d, "score": round(d["score"], 4), "box": [round(v, 4) for v in d["box"]]}
+            for d in wire["detections"]
         ],
-        "timings_ms": {
-            "decode": round(result.timings.decode, 2),
-            "preprocess": round(result.timings.preprocess, 2),
-            "invoke": round(result.timings.invoke, 2),
-            "post": round(result.timings.post, 2),
-            "total": round(result.timings.total, 2),
-        },
-        "frame_size": list(result.frame_size),
+        "timings_ms": {**timings, "total": round(result.timings.total, 2)},
+        "frame_size": [wire["frame"]["width"], wire["frame"]["height"]],
     }
-    return response
 
 
 async def _scan(call: ServiceCall) -> None:
     """Start a burst now, as a trigger would."""
-    async_entry_for_call(call.hass, call).runtime_data.coordinator.async_start_burst()
+    async_entry_for_call(call.hass, call).runtime_data.async_start_burst()
+
+
+async def _run[T](hass: HomeAssistant, job: Callable[[Dataset], T]) -> T:
+    """Run `job(dataset)` in the executor; loading or running, errors become translated ones."""
+    try:
+        store = await async_get_dataset(hass)
+        result = await hass.async_add_executor_job(job, store)
+    except (UnknownItemError, InvalidLabelError) as err:
+        raise translated(ServiceValidationError, err) from err
+    except DatasetError as err:
+        raise async_report(hass, err) from err
+    async_written(hass)
+    return result
+
+
+def _verdict_handler(verdict: str) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
+    async def handle(call: ServiceCall) -> ServiceResponse:
+        item_id, label = call.data[ATTR_DETECTION_ID], call.data.get(ATTR_LABEL)
+        row = await _run(call.hass, lambda store: store.record(item_id, verdict, label))
+        return {k: row[k] for k in ("id", "camera", "label", "verdict", "corrected_label")}
+
+    return handle
+
+
+def _file_example(
+    store: Dataset, item: PendingItem, image: bytes, verdict: str, roi: Roi
+) -> dict[str, str]:
+    """Executor: crop like the model does, then file the example."""
+    return store.add_example(item, image, crop(image, None if roi == FULL_FRAME else roi), verdict)
+
+
+async def _review_frame(call: ServiceCall) -> ServiceResponse:
+    """File the camera's current frame as an example (for misses the model never flagged)."""
+    coordinator = async_entry_for_call(call.hass, call).runtime_data
+    label = call.data[ATTR_LABEL]
+    try:
+        check_label(label)
+    except InvalidLabelError as err:
+        raise translated(ServiceValidationError, err) from err
+    frame = await _capture(coordinator, "capture_failed")
+    item = pending_item(
+        new_id(),
+        label,
+        "manual",
+        frame.result,
+        camera=coordinator.camera,
+        watched=coordinator.watched,
+        model_sha256=coordinator.backend.info.sha256,
+    )
+    job = partial(
+        _file_example,
+        item=item,
+        image=frame.image,
+        verdict=call.data[ATTR_VERDICT],
+        roi=frame.result.roi,
+    )
+    row = await _run(call.hass, job)
+    return {k: row[k] for k in ("id", "camera", "label", "verdict")}
+
+
+async def _export(call: ServiceCall) -> ServiceResponse:
+    """Write an ImageFolder export a trainer can read; only inside <config>/mlwatch/exports."""
+    hass = call.hass
+    root = Path(hass.config.path(DATASET_DIR, "exports"))
+    name = call.data.get(ATTR_PATH) or dt_util.now().strftime("%Y%m%d-%H%M%S")
+    if not EXPORT_NAME.match(name):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="export_path",
+            translation_placeholders={"root": str(root), "path": name},
+        )
+    camera = None
+    if ATTR_CONFIG_ENTRY_ID in call.data:
+        camera = async_entry_for_call(hass, call).runtime_data.camera
+    return await _run(hass, lambda store: store.export(root / name, camera=camera))
 
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions."""
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_CLASSIFY,
-        _classify,
-        schema=TARGET_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )
-    hass.services.async_register(DOMAIN, SERVICE_SCAN, _scan, schema=TARGET_SCHEMA)
+    register = partial(hass.services.async_register, DOMAIN)
+    register(SERVICE_CLASSIFY, _classify, TARGET_SCHEMA, SupportsResponse.ONLY)
+    register(SERVICE_SCAN, _scan, TARGET_SCHEMA)
+    optional = SupportsResponse.OPTIONAL
+    register(SERVICE_CONFIRM, _verdict_handler("confirmed"), VERDICT_SCHEMA, optional)
+    register(SERVICE_REJECT, _verdict_handler("rejected"), VERDICT_SCHEMA, optional)
+    register(SERVICE_REVIEW_FRAME, _review_frame, REVIEW_SCHEMA, optional)
+    register(SERVICE_EXPORT, _export, EXPORT_SCHEMA, optional)
