@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 from collections.abc import Callable
@@ -11,7 +10,6 @@ from typing import Any
 import aiohttp
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from PIL import Image, UnidentifiedImageError
 
 from .annotate import orientation, upright
 from .backend import ModelInfo, ServerAuthError, ServerBusyError, ServerUnavailableError
@@ -24,10 +22,10 @@ from .const import (
     CONF_URL,
 )
 from .core.errors import ImageError, MlwatchError
+from .core.header import read_header
 from .core.labels import COCO_LABELS
-from .core.postprocess import Detection, best_per_label
-from .core.result import FULL_FRAME, Result, Roi, Timings
-from .core.wire import result_from_json
+from .core.result import FULL_FRAME, Result, Roi
+from .core.wire import deepstack_from_json, result_from_json
 
 _LOGGER = logging.getLogger(__name__)
 TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
@@ -221,9 +219,9 @@ class DeepStackBackend(_HttpBackend):
                 # Servers differ on EXIF: sent upright, its boxes are in the frame the crop and
                 # the drawing use. Turning decodes, so not on the event loop.
                 image = await self._hass.async_add_executor_job(upright, image)
-            # Reads only the header: DeepStack answers in pixels and does not say the size.
-            width, height = Image.open(io.BytesIO(image)).size
-        except (UnidentifiedImageError, OSError, ValueError) as err:
+            # DeepStack answers in pixels and does not say the frame's size: the header does.
+            header = read_header(image)
+        except (OSError, ValueError) as err:
             raise ImageError(f"Not an image: {err}") from err
 
         def form() -> aiohttp.FormData:
@@ -241,47 +239,13 @@ class DeepStackBackend(_HttpBackend):
             raise ServerResponseError(str(err)) from err
         if not body.get("success", False):
             raise ServerResponseError(_message(body))
-        roi = roi or FULL_FRAME
+        elapsed = (time.perf_counter() - start) * 1000
         try:
-            found = _detections(body, roi.pixels(width, height))
+            return deepstack_from_json(
+                body, (header.width, header.height), roi or FULL_FRAME, elapsed_ms=elapsed
+            )
         except (KeyError, TypeError, ValueError) as err:
             raise ServerResponseError(f"Unreadable predictions: {err!r}") from err
-        found.sort(key=lambda d: -d.score)
-        scores = best_per_label(found)
-        elapsed = (time.perf_counter() - start) * 1000
-        return Result(
-            top=sorted(scores.items(), key=lambda s: -s[1])[:5],
-            scores=scores,
-            detections=found,
-            embedding=None,
-            timings=Timings(0.0, 0.0, float(body.get("inferenceMs", 0)), elapsed),
-            frame_size=(width, height),
-            roi=roi,
-        )
-
-
-def _relative(x: float, lo: int, hi: int) -> float:
-    """A pixel coordinate relative to the region's extent on that axis, clipped."""
-    return min(max((x - lo) / (hi - lo), 0.0), 1.0)
-
-
-def _detections(body: dict[str, Any], region: tuple[int, int, int, int]) -> list[Detection]:
-    """DeepStack predictions centred in the region, with boxes relative to it."""
-    x0, y0, x1, y1 = region
-    found = []
-    for p in body.get("predictions", []):
-        cx = (p["x_min"] + p["x_max"]) / 2
-        cy = (p["y_min"] + p["y_max"]) / 2
-        if not (x0 <= cx < x1 and y0 <= cy < y1):
-            continue
-        box = (
-            _relative(p["x_min"], x0, x1),
-            _relative(p["y_min"], y0, y1),
-            _relative(p["x_max"], x0, x1),
-            _relative(p["y_max"], y0, y1),
-        )
-        found.append(Detection(str(p["label"]), float(p["confidence"]), box))
-    return found
 
 
 def remote_backend_class(data: dict[str, Any]) -> type[MlwatchServerBackend | DeepStackBackend]:
