@@ -16,16 +16,17 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+import _repo  # noqa: F401 - before devtools: puts the repo root on sys.path
 import cv2
 import numpy as np
 from PIL import Image
-from skimage import data as samples
 
-COMPONENT = Path(__file__).parents[1] / "custom_components" / "mlwatch"
-MODELS = COMPONENT / "models"
+from devtools import DEFAULT_LABELS, DEFAULT_MODEL, REPO
+from devtools.photos import snapshot
+
+COMPONENT = REPO / "custom_components" / "mlwatch"
 
 
 def load_engine() -> Any:  # noqa: ANN401 - loaded by path
@@ -40,16 +41,6 @@ def load_engine() -> Any:  # noqa: ANN401 - loaded by path
     sys.modules["mlwatch_core"] = module
     spec.loader.exec_module(module)
     return importlib.import_module("mlwatch_core.engine")
-
-
-def snapshot(size: tuple[int, int] = (1920, 1080)) -> bytes:
-    """The cat photo as a 1080p camera JPEG."""
-    bgr = cv2.cvtColor(
-        cv2.resize(samples.chelsea(), size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR
-    )
-    ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    assert ok
-    return encoded.tobytes()
 
 
 def rss_mb() -> float:
@@ -68,8 +59,8 @@ def main() -> None:
     jpeg = snapshot()
     engine = load_engine()
     clf = engine.Classifier(
-        MODELS / "efficientnet_lite0_int8.tflite",
-        MODELS / "imagenet_labels.txt",
+        DEFAULT_MODEL,
+        DEFAULT_LABELS,
         engine.Settings(num_threads=args.threads),
     )
     interpreter = clf.runner._interpreter  # the same interpreter for every contestant

@@ -15,9 +15,7 @@ import contextlib
 import os
 import platform
 import signal
-import socket
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -27,13 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import _repo  # noqa: F401 - before devtools: puts the repo root on sys.path
 import aiohttp
-import cv2
-import numpy as np
 from mlwatch_core.engine import Classifier, Settings
-from skimage import data as samples
 
-MODELS = Path(__file__).parents[1] / "custom_components" / "mlwatch" / "models"
+from devtools import DEFAULT_LABELS, DEFAULT_MODEL
+from devtools.net import free_port
+from devtools.photos import snapshot
+from devtools.server import server_command, wait_healthy
+
 # Colour photos scikit-image ships without a download; the cameraman is grey, as at night.
 PHOTOS = (
     "chelsea",
@@ -46,17 +46,6 @@ PHOTOS = (
     "camera",
 )
 CLASSIFY = "/v1/mlwatch/classify"
-
-
-def snapshot(name: str, size: tuple[int, int] = (1920, 1080)) -> bytes:
-    """A scikit-image sample photo as a 1080p camera JPEG (quality 90)."""
-    image: np.ndarray[Any, Any] = getattr(samples, name)()
-    if image.ndim == 2:  # noqa: PLR2004 - a grey photo has no channel axis
-        image = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
-    bgr = cv2.cvtColor(cv2.resize(image, size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR)
-    ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    assert ok
-    return encoded.tobytes()
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,14 +176,6 @@ def local_sender(clf: Classifier, executor: ThreadPoolExecutor) -> Send:
     return send
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def rss(pid: int) -> tuple[float, float]:
     """VmRSS and VmHWM (peak) of a process, in MB."""
     fields = dict(
@@ -229,27 +210,22 @@ async def server(threads: int, workers: int, queue: int) -> AsyncIterator[Server
     # Its JSON request log goes to a file: a pipe nobody reads would fill and block the server.
     with tempfile.TemporaryFile() as log:
         proc = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "mlwatch_server", "--port", str(port), "--device", "cpu"),
-            *("--threads", str(threads), "--workers", str(workers), "--queue", str(queue)),
+            *server_command(port, "--threads", str(threads), "--workers", str(workers)),
+            *("--queue", str(queue)),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=log,
         )
+
+        def tail() -> str:
+            log.seek(0)
+            return log.read().decode()[-2000:]
+
         # No connection limit: every camera and every flooding sender gets its own socket.
         connector = aiohttp.TCPConnector(limit=0)
         try:
             async with aiohttp.ClientSession(connector=connector) as session:
                 srv = Server(proc, f"http://127.0.0.1:{port}", session)
-                for _ in range(600):
-                    if proc.returncode is not None:
-                        log.seek(0)
-                        raise RuntimeError(f"server exited:\n{log.read().decode()[-2000:]}")
-                    with contextlib.suppress(aiohttp.ClientConnectionError):
-                        async with session.get(srv.url + "/health") as resp:
-                            if resp.status == 200:  # noqa: PLR2004 - HTTP OK
-                                break
-                    await asyncio.sleep(0.1)
-                else:
-                    raise RuntimeError("server did not answer /health within 60 s")
+                await wait_healthy(session, srv.url, proc, why=tail)
                 yield srv
         finally:
             if proc.returncode is None:
@@ -347,8 +323,8 @@ async def compare(
 ) -> tuple[dict[tuple[str, str], Tally], ServerReport]:
     """Each pattern through the server and in-process, alternating who goes first."""
     clf = Classifier(
-        MODELS / "efficientnet_lite0_int8.tflite",
-        MODELS / "imagenet_labels.txt",
+        DEFAULT_MODEL,
+        DEFAULT_LABELS,
         Settings(device="cpu", num_threads=args.local_threads),
     )
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")

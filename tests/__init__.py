@@ -1,0 +1,179 @@
+"""Helpers the test modules share: a camera serving real photos, the flows, bursts, servers.
+
+As in HA core's `tests/components/<domain>/__init__.py`: test modules import these, never
+each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import shutil
+from collections.abc import Callable, Generator, Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+import pytest
+from homeassistant.components.camera import Image
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant, State
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.mlwatch.const import (
+    ATTR_CONFIG_ENTRY_ID,
+    CONF_CAMERA,
+    CONF_LABELS_PATH,
+    CONF_MODEL_PATH,
+    DEFAULT_LABELS_FILE,
+    DEFAULT_MODEL_FILE,
+    DOMAIN,
+    SERVICE_SCAN,
+)
+from devtools.photos import snapshot
+from devtools.server import KEY, ServerProcess
+from tests.const import CAMERA, EMPTY
+
+# Where HA's report_usage() logs (HA 2026.6+: "has an update listener and should use it for
+# scheduling a reload ... will stop working in Home Assistant 2026.12.0").
+FRAME_LOGGER = "homeassistant.helpers.frame"
+
+
+class BlockingCallLog(logging.Handler):
+    """Collects HA's 'Detected blocking call' reports whose offender is mlwatch's own code."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        offender = re.search(r"\) in (\S+), line \d+: ", message)
+        if offender and "/custom_components/mlwatch/" in offender.group(1):
+            self.found.append(message)
+
+
+@dataclass
+class FakeCamera:
+    """Serves a scripted sequence of frames; the last one repeats. Items: photo name or error."""
+
+    frames: list[str | BaseException] = field(default_factory=lambda: [EMPTY])
+    served: int = 0
+    delay: float = 0.0
+    size: tuple[int, int] = (1280, 720)
+
+    def play(self, frames: Iterable[str | BaseException]) -> None:
+        self.frames = list(frames)
+        self.served = 0
+
+    async def get_image(self, hass: HomeAssistant, entity_id: str, *_: Any, **__: Any) -> Image:
+        del entity_id
+        item = self.frames[min(self.served, len(self.frames) - 1)]
+        self.served += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)  # a slow camera, not a wait for the test
+        if isinstance(item, BaseException):
+            raise item
+        # Encoding is slow enough to trip HA's slow-callback warning: off the loop, like real I/O.
+        content = await hass.async_add_executor_job(snapshot, item, self.size)
+        return Image("image/jpeg", content)
+
+
+def state(hass: HomeAssistant, entity_id: str) -> State:
+    """The entity's state, which must exist."""
+    current = hass.states.get(entity_id)
+    assert current is not None, f"{entity_id} does not exist"
+    return current
+
+
+def camera_error(message: str = "Camera is offline") -> HomeAssistantError:
+    return HomeAssistantError(message)
+
+
+async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    """Let the event loop run until `predicate` holds (bursts run on real time)."""
+    async with asyncio.timeout(timeout):
+        while not predicate():  # noqa: ASYNC110 - the condition lives in HA state, not an Event
+            await asyncio.sleep(0.01)
+
+
+async def burst(hass: HomeAssistant, *entries: MockConfigEntry) -> None:
+    """Start a burst on each entry with `mlwatch.scan`, and let them all run to their end."""
+    for entry in entries:
+        await hass.services.async_call(
+            DOMAIN, SERVICE_SCAN, {ATTR_CONFIG_ENTRY_ID: entry.entry_id}, blocking=True
+        )
+    # Bursts and their frames are the entry's background tasks: done means no frame in flight.
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def start(hass: HomeAssistant, backend: str = "local") -> dict[str, Any]:
+    """Open the flow and pick where the model runs from its first menu."""
+    menu: dict[str, Any] = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )  # type: ignore[assignment]
+    assert menu["type"] is FlowResultType.MENU
+    assert menu["menu_options"] == ["local", "server", "deepstack"]
+    return await submit(hass, menu, {"next_step_id": backend})
+
+
+async def submit(hass: HomeAssistant, flow: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = await hass.config_entries.flow.async_configure(flow["flow_id"], data)  # type: ignore[assignment]
+    return result
+
+
+def custom_files(hass: HomeAssistant, model: Path = DEFAULT_MODEL_FILE) -> dict[str, str]:
+    folder = Path(hass.config.path("mlwatch"))
+    folder.mkdir(exist_ok=True)
+    shutil.copy(model, folder / "model.tflite")
+    shutil.copy(DEFAULT_LABELS_FILE, folder / "labels.txt")
+    return {CONF_MODEL_PATH: "mlwatch/model.tflite", CONF_LABELS_PATH: "mlwatch/labels.txt"}
+
+
+def server_data(server: ServerProcess, **extra: Any) -> dict[str, Any]:
+    return {CONF_CAMERA: CAMERA, "url": server.url, "api_key": KEY, **extra}
+
+
+async def add_entry(
+    hass: HomeAssistant, options: dict[str, Any], data: dict[str, Any]
+) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Front door",
+        unique_id=CAMERA,
+        data={"backend": "server", **data},
+        options=options,
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def unload(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    if entry.state is ConfigEntryState.LOADED:
+        await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+def usage_reports(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """What HA reported about mlwatch's use of its APIs (deprecations, wrong threads)."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == FRAME_LOGGER and "'mlwatch'" in r.getMessage()
+    ]
+
+
+@contextmanager
+def counting_reloads(hass: HomeAssistant) -> Generator[AsyncMock]:
+    """Counts reloads, whoever asks: an update listener or a flow's scheduled reload."""
+    with patch.object(
+        hass.config_entries, "async_reload", wraps=hass.config_entries.async_reload
+    ) as reload:
+        yield reload

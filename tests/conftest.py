@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
-import re
-from collections.abc import AsyncGenerator, Callable, Generator, Iterable
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator, Generator
 from pathlib import Path
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
 import pytest
 from homeassistant import block_async_io
-from homeassistant.components.camera import Image
 from homeassistant.const import __version__ as ha_version
-from homeassistant.core import HomeAssistant, State
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
@@ -37,26 +32,8 @@ from custom_components.mlwatch.const import (
     DOMAIN,
     MODEL_DEFAULT,
 )
-from tests.core.conftest import snapshot as jpeg_snapshot
-
-CAMERA = "camera.front_door"
-# A mat with nothing interesting on it: the coffee photo scores ~0 for cats.
-EMPTY = "coffee"
-CAT = "chelsea"
-
-
-class BlockingCallLog(logging.Handler):
-    """Collects HA's 'Detected blocking call' reports whose offender is mlwatch's own code."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.found: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        offender = re.search(r"\) in (\S+), line \d+: ", message)
-        if offender and "/custom_components/mlwatch/" in offender.group(1):
-            self.found.append(message)
+from tests import BlockingCallLog, FakeCamera
+from tests.const import CAMERA
 
 
 @pytest.fixture(autouse=True)
@@ -99,32 +76,6 @@ def auto_enable_custom_integrations(request: pytest.FixtureRequest, tmp_path: Pa
         hass.config.config_dir = str(config)
 
 
-@dataclass
-class FakeCamera:
-    """Serves a scripted sequence of frames; the last one repeats. Items: photo name or error."""
-
-    frames: list[str | BaseException] = field(default_factory=lambda: [EMPTY])
-    served: int = 0
-    delay: float = 0.0
-    size: tuple[int, int] = (1280, 720)
-
-    def play(self, frames: Iterable[str | BaseException]) -> None:
-        self.frames = list(frames)
-        self.served = 0
-
-    async def get_image(self, hass: HomeAssistant, entity_id: str, *_: Any, **__: Any) -> Image:
-        del entity_id
-        item = self.frames[min(self.served, len(self.frames) - 1)]
-        self.served += 1
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        if isinstance(item, BaseException):
-            raise item
-        # Encoding is slow enough to trip HA's slow-callback warning: off the loop, like real I/O.
-        content = await hass.async_add_executor_job(jpeg_snapshot, item, self.size)
-        return Image("image/jpeg", content)
-
-
 @pytest.fixture
 def fake_camera(hass: HomeAssistant) -> Generator[FakeCamera]:
     """A camera entity whose snapshots are real photos (patched at HA's camera boundary)."""
@@ -132,17 +83,6 @@ def fake_camera(hass: HomeAssistant) -> Generator[FakeCamera]:
     cam = FakeCamera()
     with patch("homeassistant.components.camera.async_get_image", cam.get_image):
         yield cam
-
-
-def state(hass: HomeAssistant, entity_id: str) -> State:
-    """The entity's state, which must exist."""
-    current = hass.states.get(entity_id)
-    assert current is not None, f"{entity_id} does not exist"
-    return current
-
-
-def camera_error(message: str = "Camera is offline") -> HomeAssistantError:
-    return HomeAssistantError(message)
 
 
 @pytest.fixture
@@ -185,13 +125,6 @@ async def loaded(
     if entry.state.recoverable:
         await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
-
-
-async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:  # noqa: ASYNC109
-    """Let the event loop run until `predicate` holds (bursts run on real time)."""
-    async with asyncio.timeout(timeout):
-        while not predicate():  # noqa: ASYNC110 - the condition lives in HA state, not an Event
-            await asyncio.sleep(0.01)
 
 
 class VersionedSnapshots(HomeAssistantSnapshotExtension):  # type: ignore[misc]

@@ -11,8 +11,8 @@ from custom_components.mlwatch.annotate import BOX_COLOUR, ROI_COLOUR, annotate,
 from custom_components.mlwatch.core.engine import Classifier, Settings
 from custom_components.mlwatch.core.postprocess import Detection
 from custom_components.mlwatch.core.result import Roi
-from tests.core.conftest import DEFAULT_LABELS, DEFAULT_MODEL, photo
-from tests.core.test_jpeg import tagged
+from devtools import DEFAULT_LABELS, DEFAULT_MODEL
+from devtools.photos import photo, tagged
 
 CAT_CORNER = Roi(0.5, 0.5, 0.5, 0.5)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from homeassistant.core import HomeAssistant
 
 from custom_components.mlwatch import backend
-from tests.conftest import BlockingCallLog
+from tests import BlockingCallLog
 
 
 def _record(message: str) -> logging.LogRecord:

@@ -18,7 +18,8 @@ from custom_components.mlwatch.const import (
     CONF_WATCHED,
 )
 from custom_components.mlwatch.feedback import async_get_dataset
-from tests.conftest import CAMERA, CAT, EMPTY, FakeCamera, wait_for
+from tests import FakeCamera, wait_for
+from tests.const import CAMERA, CAT, EMPTY
 
 BLUEPRINT = (
     Path(__file__).parents[1] / "blueprints" / "automation" / "mlwatch" / "ask_on_phone.yaml"

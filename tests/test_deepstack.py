@@ -12,11 +12,11 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 
 from custom_components.mlwatch.const import CONF_ROI, EVENT_DETECTION
-from tests.conftest import CAT, EMPTY, FakeCamera, state
-from tests.server.test_detection import LABELS, MODEL
-from tests.server_process import ServerProcess
-from tests.test_config_flow import start, submit
-from tests.test_remote import add_entry, burst, server_data, unload
+from devtools.server import ServerProcess
+from tests import FakeCamera, add_entry, burst, server_data, start, state, submit, unload
+from tests.const import CAT, EMPTY
+from tests.const import DETECTOR_LABELS as LABELS
+from tests.const import DETECTOR_MODEL as MODEL
 
 
 @pytest.fixture

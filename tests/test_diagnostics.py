@@ -18,8 +18,8 @@ from custom_components.mlwatch.const import (
     CONF_MODEL_PATH,
     MODEL_CUSTOM,
 )
-from tests.conftest import CAT, FakeCamera
-from tests.test_config_flow import custom_files
+from tests import FakeCamera, custom_files
+from tests.const import CAT
 
 
 @pytest.mark.usefixtures("steady_clock")

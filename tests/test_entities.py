@@ -15,7 +15,8 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
 from custom_components.mlwatch.const import DOMAIN
-from tests.conftest import CAT, EMPTY, FakeCamera, state, wait_for
+from tests import FakeCamera, state, wait_for
+from tests.const import CAT, EMPTY
 
 VOLATILE = props("access_token", "entity_picture", "detection_id")
 

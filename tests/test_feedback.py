@@ -30,7 +30,8 @@ from custom_components.mlwatch.const import (
 from custom_components.mlwatch.core import files as files_module
 from custom_components.mlwatch.core.dataset import PendingItem, new_id
 from custom_components.mlwatch.feedback import DATA_DATASET, async_get_dataset
-from tests.conftest import CAMERA, CAT, EMPTY, FakeCamera, camera_error, state, wait_for
+from tests import FakeCamera, camera_error, state, wait_for
+from tests.const import CAMERA, CAT, EMPTY
 
 
 async def detect(hass: HomeAssistant, entry: MockConfigEntry, fake_camera: FakeCamera) -> str:

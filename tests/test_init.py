@@ -23,8 +23,8 @@ from custom_components.mlwatch.const import (
     DOMAIN,
     MODEL_CUSTOM,
 )
-from tests.conftest import FakeCamera, camera_error
-from tests.test_config_flow import EDGETPU_MODEL
+from tests import FakeCamera, camera_error
+from tests.const import EDGETPU_MODEL
 
 
 def inference_threads() -> list[threading.Thread]:

@@ -28,9 +28,10 @@ from custom_components.mlwatch.core.engine import Classifier, Settings
 from custom_components.mlwatch.core.result import Roi
 from custom_components.mlwatch.feedback import async_get_dataset
 from custom_components.mlwatch.remote import DeepStackBackend
-from tests.conftest import CAMERA, wait_for
-from tests.core.conftest import DEFAULT_LABELS, DEFAULT_MODEL, photo
-from tests.core.test_jpeg import tagged
+from devtools import DEFAULT_LABELS, DEFAULT_MODEL
+from devtools.photos import photo, tagged
+from tests import wait_for
+from tests.const import CAMERA
 
 CAT_CORNER = "0.5, 0.5, 0.5, 0.5"
 

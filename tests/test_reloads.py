@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from contextlib import contextmanager
 from typing import Any
-from unittest.mock import AsyncMock, patch
 
 import pytest
 from homeassistant.config_entries import ConfigEntryState
@@ -14,30 +11,8 @@ from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.mlwatch.const import CONF_CAMERA, CONF_K, CONF_WATCHED
-from tests.conftest import FakeCamera
-from tests.test_config_flow import USER, submit
-
-# Where HA's report_usage() logs (HA 2026.6+: "has an update listener and should use it for
-# scheduling a reload ... will stop working in Home Assistant 2026.12.0").
-FRAME_LOGGER = "homeassistant.helpers.frame"
-
-
-def usage_reports(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """What HA reported about mlwatch's use of its APIs (deprecations, wrong threads)."""
-    return [
-        r.getMessage()
-        for r in caplog.records
-        if r.name == FRAME_LOGGER and "'mlwatch'" in r.getMessage()
-    ]
-
-
-@contextmanager
-def counting_reloads(hass: HomeAssistant) -> Generator[AsyncMock]:
-    """Counts reloads, whoever asks: an update listener or a flow's scheduled reload."""
-    with patch.object(
-        hass.config_entries, "async_reload", wraps=hass.config_entries.async_reload
-    ) as reload:
-        yield reload
+from tests import FakeCamera, counting_reloads, submit, usage_reports
+from tests.const import USER
 
 
 async def test_setup_registers_no_update_listener(

@@ -21,16 +21,26 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.mlwatch.const import (
     CONF_BURST_SIZE,
-    CONF_CAMERA,
     DOMAIN,
     EVENT_DETECTION,
 )
-from tests.conftest import CAMERA, CAT, EMPTY, FakeCamera, camera_error, state, wait_for
-from tests.server_process import KEY, ServerProcess, free_port
-from tests.test_config_flow import start, submit
-from tests.test_reloads import counting_reloads, usage_reports
-
-TOP = "sensor.front_door_top_label"
+from devtools.net import free_port
+from devtools.server import ServerProcess
+from tests import (
+    FakeCamera,
+    add_entry,
+    burst,
+    camera_error,
+    counting_reloads,
+    server_data,
+    start,
+    state,
+    submit,
+    unload,
+    usage_reports,
+    wait_for,
+)
+from tests.const import CAT, EMPTY, TOP
 
 
 @pytest.fixture
@@ -40,38 +50,6 @@ async def server(tmp_path: Path, socket_enabled: None) -> AsyncGenerator[ServerP
     await proc.start()
     yield proc
     await proc.kill()
-
-
-def server_data(server: ServerProcess, **extra: Any) -> dict[str, Any]:
-    return {CONF_CAMERA: CAMERA, "url": server.url, "api_key": KEY, **extra}
-
-
-async def add_entry(
-    hass: HomeAssistant, options: dict[str, Any], data: dict[str, Any]
-) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Front door",
-        unique_id=CAMERA,
-        data={"backend": "server", **data},
-        options=options,
-    )
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
-
-
-async def burst(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    c = entry.runtime_data
-    c.async_start_burst()
-    await wait_for(lambda: not c.bursting and not c._busy, timeout=30)
-
-
-async def unload(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    if entry.state is ConfigEntryState.LOADED:
-        await hass.config_entries.async_unload(entry.entry_id)
-        await hass.async_block_till_done()
 
 
 async def test_server_flow_then_the_same_detections_and_feedback(
@@ -184,9 +162,7 @@ async def test_two_cameras_share_one_server(
     garden.add_to_hass(hass)
     assert await hass.config_entries.async_setup(garden.entry_id)
     await hass.async_block_till_done()
-    front.runtime_data.async_start_burst()
-    await burst(hass, garden)  # both at once
-    await burst(hass, front)
+    await burst(hass, front, garden)  # both at once
     assert state(hass, "sensor.garden_top_label").state == "espresso"
     assert state(hass, TOP).state == "espresso"
     assert "failed" not in caplog.text

@@ -15,9 +15,9 @@ from homeassistant.core import HomeAssistant
 
 from custom_components.mlwatch.const import CONF_CAMERA
 from custom_components.mlwatch.remote import ServerResponseError
-from tests.conftest import CAMERA, EMPTY, FakeCamera, jpeg_snapshot, state
-from tests.test_config_flow import start, submit
-from tests.test_remote import TOP, add_entry, burst, unload
+from devtools.photos import snapshot as jpeg_snapshot
+from tests import FakeCamera, add_entry, burst, start, state, submit, unload
+from tests.const import CAMERA, EMPTY, TOP
 
 HEALTH = {
     "model": {"name": "mat.tflite", "sha256": "aa11", "kind": "classifier", "labels": 2},

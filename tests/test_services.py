@@ -8,7 +8,8 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.mlwatch.const import DOMAIN, SERVICE_CLASSIFY, SERVICE_SCAN
-from tests.conftest import CAMERA, CAT, FakeCamera, camera_error, wait_for
+from tests import FakeCamera, camera_error, wait_for
+from tests.const import CAMERA, CAT
 
 
 @pytest.mark.usefixtures("steady_clock")

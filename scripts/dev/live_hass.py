@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -23,6 +22,11 @@ from typing import Any
 import aiohttp
 
 REPO = Path(__file__).resolve().parents[2]
+# `python scripts/dev/demo.py` starts in scripts/dev/, away from the shared `devtools`.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+from devtools.net import free_port  # noqa: E402
+
 CLIENT_ID = "http://127.0.0.1/"  # onboarding wants a client id; any URL of ours will do
 HASS_ENV = "MLWATCH_E2E_HASS"
 
@@ -44,14 +48,6 @@ logger:
   logs:
     custom_components.mlwatch: info
 """
-
-
-def free_port() -> int:
-    """A TCP port on the loopback nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class LiveHass:
@@ -287,15 +283,13 @@ class LiveHass:
 
 def make_frames(folder: Path, size: tuple[int, int] = (1280, 720)) -> dict[str, Path]:
     """Real photos (scikit-image's CC0 samples) as camera-sized JPEGs: an empty scene and a cat."""
-    import cv2  # noqa: PLC0415 - only the demo and the tests need it
-    from skimage import data  # noqa: PLC0415
+    from devtools.photos import snapshot  # noqa: PLC0415 - only the demo and the tests need it
 
     folder.mkdir(parents=True, exist_ok=True)
     frames = {}
-    for name, photo in (("empty", data.coffee()), ("cat", data.chelsea())):
-        bgr = cv2.cvtColor(cv2.resize(photo, size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR)
+    for name, photo in (("empty", "coffee"), ("cat", "chelsea")):
         path = folder / f"{name}.jpg"
-        cv2.imwrite(str(path), bgr, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        path.write_bytes(snapshot(photo, size))
         frames[name] = path
     return frames
 

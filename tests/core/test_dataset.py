@@ -27,7 +27,7 @@ from custom_components.mlwatch.core.errors import (
     InvalidLabelError,
     UnknownItemError,
 )
-from tests.core.conftest import snapshot
+from devtools.photos import snapshot
 
 FRAME = snapshot("chelsea", (640, 480))
 CROP = snapshot("chelsea", (224, 224))

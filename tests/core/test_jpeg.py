@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import struct
 from collections import Counter
 from collections.abc import Callable
@@ -17,43 +16,11 @@ from custom_components.mlwatch.core.errors import ImageError
 from custom_components.mlwatch.core.header import Header, read_header
 from custom_components.mlwatch.core.preprocess import decode, reduction
 from custom_components.mlwatch.core.result import Roi
-from tests.core.conftest import photo
+from devtools.photos import encode as encoded
+from devtools.photos import photo, tagged
 
 MODEL = (224, 224)
 EOI = b"\xff\xd9"
-# What exif_transpose applies for each orientation is undone here, so the tag turns it back.
-_STORE = {
-    1: None,
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_90,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_270,
-}
-
-
-def tagged(upright: Image.Image, orientation: int, kind: str = "JPEG") -> bytes:
-    """`upright` stored as a camera would with EXIF orientation `orientation`."""
-    method = _STORE[orientation]
-    stored = upright if method is None else upright.transpose(method)
-    exif = Image.Exif()
-    exif[0x0112] = orientation
-    out = io.BytesIO()
-    stored.save(
-        out, format=kind, exif=exif.tobytes(), **({"quality": 92} if kind == "JPEG" else {})
-    )
-    return out.getvalue()
-
-
-def encoded(name: str, size: tuple[int, int], *params: int) -> bytes:
-    bgr = cv2.cvtColor(
-        cv2.resize(photo(name), size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR
-    )
-    ok, data = cv2.imencode(".jpg", bgr, list(params))
-    assert ok
-    return data.tobytes()
 
 
 def segment(data: bytes, codes: set[int]) -> tuple[int, int]:

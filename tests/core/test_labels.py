@@ -16,7 +16,7 @@ from custom_components.mlwatch.core.labels import (
     resolve_groups,
     valid_label_name,
 )
-from tests.core.conftest import DEFAULT_LABELS
+from devtools import DEFAULT_LABELS
 
 
 def test_one_label_per_line() -> None:

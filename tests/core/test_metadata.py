@@ -12,7 +12,7 @@ from ai_edge_litert import schema_py_generated as schema
 
 from custom_components.mlwatch.core.engine import Classifier, Settings
 from custom_components.mlwatch.core.metadata import input_normalization
-from tests.core.conftest import DEFAULT_MODEL
+from devtools import DEFAULT_MODEL
 from tests.tflite_models import Graph, Op, Tensor, build
 
 IMAGENET_MEAN = (123.675, 116.28, 103.53)

@@ -26,7 +26,7 @@ from custom_components.mlwatch.core.postprocess import (
 )
 from custom_components.mlwatch.core.result import Detection
 from custom_components.mlwatch.core.tensor import TensorInfo
-from tests.core.conftest import DEFAULT_MODEL
+from devtools import DEFAULT_MODEL
 
 
 def info(

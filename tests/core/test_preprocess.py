@@ -21,7 +21,7 @@ from custom_components.mlwatch.core.preprocess import (
     reduction,
 )
 from custom_components.mlwatch.core.result import FULL_FRAME, Roi
-from tests.core.conftest import photo
+from devtools.photos import photo
 
 MODEL = (224, 224)
 

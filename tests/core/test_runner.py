@@ -20,7 +20,7 @@ from custom_components.mlwatch.core.errors import (
     RuntimeUnavailableError,
 )
 from custom_components.mlwatch.core.runner import Runner, load_runtime
-from tests.core.conftest import DEFAULT_MODEL
+from devtools import DEFAULT_MODEL
 from tests.tflite_models import add_model
 
 # A real Edge-TPU-compiled model, shipped by a PyPI package (test-only fixture).

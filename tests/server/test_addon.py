@@ -24,7 +24,7 @@ import yaml
 from mlwatch_server import __version__
 from mlwatch_server.config import DEFAULT_PORT, parse
 
-from tests.server_process import free_port
+from devtools.net import free_port
 
 REPO = Path(__file__).parents[2]
 ADDON = REPO / "addon"

@@ -10,7 +10,7 @@ import pytest
 from mlwatch_core.wire import result_from_json
 from mlwatch_server import __version__
 
-from tests.core.conftest import snapshot
+from devtools.photos import snapshot
 
 from .conftest import SHA256, Serve
 

@@ -17,8 +17,7 @@ from mlwatch_server.app import DEEPSTACK_MIN_CONFIDENCE
 from mlwatch_server.cli import load
 from PIL import Image
 
-from tests.core.conftest import snapshot
-from tests.core.test_jpeg import tagged
+from devtools.photos import snapshot, tagged
 
 from .conftest import BASE, Serve
 from .conftest import image_form as _form

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 from mlwatch_server.auth import STATE, authorize
 from mlwatch_server.errors import ApiError
 
-from tests.core.conftest import snapshot
+from devtools.photos import snapshot
 
 from .conftest import Gated, Serve
 from .conftest import image_form as _form

@@ -10,8 +10,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.core.conftest import snapshot
-from tests.server_process import KEY
+from devtools.photos import snapshot
+from tests.const import KEY
 
 from .conftest import Serve
 from .conftest import image_form as _form

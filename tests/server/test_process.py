@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -15,8 +14,9 @@ import pytest
 from mlwatch_server.cli import main
 from mlwatch_server.config import DEFAULT_PORT, ServerConfig, bundled_model, parse
 
-from tests.core.conftest import photo
-from tests.server_process import free_port
+from devtools.net import free_port
+from devtools.photos import photo
+from devtools.server import server_command, wait_healthy
 
 
 def test_flags_win_over_environment_over_defaults() -> None:
@@ -51,21 +51,6 @@ def test_unloadable_model_exits_2_with_a_json_log_line(
     assert lines[-1]["model"] == str(bad)
 
 
-async def _wait_healthy(
-    session: aiohttp.ClientSession, url: str, proc: asyncio.subprocess.Process
-) -> None:
-    for _ in range(600):
-        assert proc.returncode is None, "server exited"
-        try:
-            async with session.get(url + "/health") as resp:
-                if resp.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.1)
-    pytest.fail("server did not start")
-
-
 async def test_sigterm_finishes_requests_in_flight(socket_enabled: None) -> None:
     # 24 MP PNGs cannot be decoded reduced: each keeps the interpreter thread busy ~0.3 s.
     ok, png = cv2.imencode(".png", cv2.resize(photo("chelsea"), (6000, 4000)))
@@ -73,14 +58,13 @@ async def test_sigterm_finishes_requests_in_flight(socket_enabled: None) -> None
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "mlwatch_server", "--port", str(port), "--device", "cpu"),
-        *("--max-body-mb", "20", "--shutdown-timeout", "60"),
+        *server_command(port, "--max-body-mb", "20", "--shutdown-timeout", "60"),
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         async with aiohttp.ClientSession() as session:
-            await _wait_healthy(session, url, proc)
+            await wait_healthy(session, url, proc)
 
             async def post() -> int:
                 async with session.post(url + "/v1/mlwatch/classify", data=png.tobytes()) as r:

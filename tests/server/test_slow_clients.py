@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from mlwatch_server.conn import ConnectionGuard
 
-from tests.server_process import ServerProcess
+from devtools.server import ServerProcess
 
 ATTACKERS = 8
 
