@@ -13,17 +13,19 @@ import shutil
 from collections.abc import Callable, Generator, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.camera import Image
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant, State
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.mlwatch.const import (
     ATTR_CONFIG_ENTRY_ID,
@@ -39,6 +41,8 @@ from devtools.photos import snapshot
 from devtools.server import KEY, ServerProcess
 from tests.const import CAMERA, EMPTY
 
+# The periodic scan of `scanning_options`: frames only come when a test moves the clock.
+SCAN_EVERY = timedelta(minutes=1)
 # Where HA's report_usage() logs (HA 2026.6+: "has an update listener and should use it for
 # scheduling a reload ... will stop working in Home Assistant 2026.12.0").
 FRAME_LOGGER = "homeassistant.helpers.frame"
@@ -110,6 +114,14 @@ async def burst(hass: HomeAssistant, *entries: MockConfigEntry) -> None:
         )
     # Bursts and their frames are the entry's background tasks: done means no frame in flight.
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def scan(hass: HomeAssistant, freezer: FrozenDateTimeFactory, frames: int = 1) -> None:
+    """Take `frames` frames on the periodic scan, each one interval of frozen time, to its end."""
+    for _ in range(frames):
+        freezer.tick(SCAN_EVERY)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def start(hass: HomeAssistant, backend: str = "local") -> dict[str, Any]:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.mlwatch.const import (
     CONF_BURST_INTERVAL,
@@ -25,7 +28,7 @@ from custom_components.mlwatch.const import (
     EVENT_DETECTION,
 )
 from custom_components.mlwatch.coordinator import MlwatchCoordinator
-from tests import FakeCamera, camera_error, state, wait_for
+from tests import SCAN_EVERY, FakeCamera, burst, camera_error, scan, state, wait_for
 from tests.const import CAT, EMPTY
 
 DOORBELL = "binary_sensor.doorbell"
@@ -53,9 +56,7 @@ async def test_a_burst_of_real_frames_gives_one_detection_and_one_clear(
 ) -> None:
     # cat, cat, empty, cat: K=2 of N=3 fires once; the odd empty frame does not split the episode.
     fake_camera.play([CAT, CAT, EMPTY, CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
-    coordinator(loaded).async_start_burst()
-    await wait_for(lambda: len(bus) == 2)
-    await wait_for(lambda: not coordinator(loaded).bursting)
+    await burst(hass, loaded)
     detected, cleared = bus
     assert detected.event_type == EVENT_DETECTION
     assert cleared.event_type == EVENT_CLEARED
@@ -172,14 +173,13 @@ async def test_frames_that_cannot_keep_up_are_dropped_and_counted(
     hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
 ) -> None:
     c = coordinator(loaded)
-    start = c.frames_processed
+    start = c.data.frames_processed
     fake_camera.delay = 0.35  # a slow camera/backend: each frame takes ~4 burst intervals
-    c.async_start_burst()  # 6 ticks, 0.1 s apart
-    await wait_for(lambda: not c.bursting and not c.scheduler.busy)
-    processed = c.frames_processed - start
-    assert processed + c.frames_dropped == 6
-    assert c.frames_dropped >= 3
-    assert state(hass, "sensor.front_door_frames_dropped").state == str(c.frames_dropped)
+    await burst(hass, loaded)  # 6 ticks, 0.1 s apart
+    processed = c.data.frames_processed - start
+    assert processed + c.data.frames_dropped == 6
+    assert c.data.frames_dropped >= 3
+    assert state(hass, "sensor.front_door_frames_dropped").state == str(c.data.frames_dropped)
 
 
 async def test_camera_failure_makes_entities_unavailable_and_they_recover(
@@ -188,10 +188,8 @@ async def test_camera_failure_makes_entities_unavailable_and_they_recover(
     loaded: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    c = coordinator(loaded)
     fake_camera.play([camera_error(), camera_error(), camera_error()])
-    c.async_start_burst()
-    await wait_for(lambda: not c.bursting and not c.scheduler.busy)
+    await burst(hass, loaded)
     for entity in (
         "sensor.front_door_top_label",
         "binary_sensor.front_door_cat",
@@ -200,49 +198,68 @@ async def test_camera_failure_makes_entities_unavailable_and_they_recover(
         assert state(hass, entity).state == STATE_UNAVAILABLE
     assert caplog.text.count("Cannot get a snapshot from camera.front_door") == 1  # logged once
     fake_camera.play([EMPTY])
-    c.async_start_burst()
-    await wait_for(lambda: not c.bursting and not c.scheduler.busy)
+    await burst(hass, loaded)
     assert state(hass, "sensor.front_door_top_label").state == "espresso"
     assert "Snapshots from camera.front_door are classified again" in caplog.text
 
 
-async def test_periodic_scan_samples_when_asked_to(
-    hass: HomeAssistant, fake_camera: FakeCamera, entry: MockConfigEntry, options: dict[str, Any]
-) -> None:
-    hass.config_entries.async_update_entry(entry, options={**options, CONF_SCAN_INTERVAL: 1})
+async def scanning(hass: HomeAssistant, entry: MockConfigEntry, options: dict[str, Any]) -> None:
+    """Set the entry up with a periodic scan, whose frames come when the test moves the clock."""
+    hass.config_entries.async_update_entry(
+        entry, options={**options, CONF_SCAN_INTERVAL: SCAN_EVERY.total_seconds()}
+    )
     assert await hass.config_entries.async_setup(entry.entry_id)
-    c = coordinator(entry)
-    start = c.frames_processed
-    await wait_for(lambda: c.frames_processed >= start + 2, timeout=5)
+
+
+async def test_periodic_scan_samples_when_asked_to(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_camera: FakeCamera,
+    entry: MockConfigEntry,
+    options: dict[str, Any],
+) -> None:
+    await scanning(hass, entry, options)
+    start = coordinator(entry).data.frames_processed
+    await scan(hass, freezer, frames=2)
+    assert coordinator(entry).data.frames_processed == start + 2
     await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_no_periodic_scan_by_default(
-    hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
 ) -> None:
     served = fake_camera.served
-    await asyncio.sleep(1.2)
+    freezer.tick(timedelta(hours=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert fake_camera.served == served
 
 
 async def test_seen_today_resets_at_midnight(
     hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
     fake_camera: FakeCamera,
-    loaded: MockConfigEntry,
+    entry: MockConfigEntry,
+    options: dict[str, Any],
     bus: list[Event[dict[str, Any]]],
 ) -> None:
-    c = coordinator(loaded)
+    # The evening of the next day, in HA's time zone: the clock only ever moves forward.
+    midnight = dt_util.start_of_local_day() + timedelta(days=2)
+    freezer.move_to(midnight - timedelta(hours=3))
+    await scanning(hass, entry, options)
     fake_camera.play([CAT, CAT, EMPTY])
-    c.async_start_burst()
-    await wait_for(lambda: len(bus) == 2)
+    await scan(hass, freezer, frames=2)
+    assert len(bus) == 1
     assert state(hass, "sensor.front_door_seen_today").state == "cat"
-    c.seen_today._day = c.seen_today._day.replace(
-        year=c.seen_today._day.year - 1
-    )  # as if the day had turned
-    c._on_midnight(None)  # type: ignore[arg-type]
-    await hass.async_block_till_done()
+    freezer.move_to(midnight)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert state(hass, "sensor.front_door_seen_today").state == "unknown"
-    assert c.data.seen_today == {}
+    assert coordinator(entry).data.seen_today == {}
+    await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_k_of_n_from_options(
@@ -258,19 +275,18 @@ async def test_k_of_n_from_options(
     )
     assert await hass.config_entries.async_setup(entry.entry_id)
     fake_camera.play([CAT, CAT, EMPTY, CAT, CAT, EMPTY])
-    coordinator(entry).async_start_burst()
-    await wait_for(lambda: not coordinator(entry).bursting)
+    await burst(hass, entry)
     assert bus == []
     await hass.config_entries.async_unload(entry.entry_id)
 
 
-async def episode(loaded: MockConfigEntry, fake_camera: FakeCamera, bus: list[Any]) -> None:
+async def episode(
+    hass: HomeAssistant, loaded: MockConfigEntry, fake_camera: FakeCamera, bus: list[Any]
+) -> None:
     """One cat comes and goes: a detection and its clear reach the bus."""
     before = len(bus)
     fake_camera.play([CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
-    coordinator(loaded).async_start_burst()
-    await wait_for(lambda: len(bus) == before + 2)
-    await wait_for(lambda: not coordinator(loaded).bursting)
+    await burst(hass, loaded)
     assert [e.event_type for e in bus[before:]] == [EVENT_DETECTION, EVENT_CLEARED]
 
 
@@ -286,7 +302,7 @@ async def test_a_broken_dataset_never_stops_detections(
     await hass.async_add_executor_job(root.write_text, "a file where the dataset folder goes")
     assert await hass.config_entries.async_setup(entry.entry_id)
     for _ in range(2):  # and the first failed keep does not hold up the next announce
-        await episode(entry, fake_camera, bus)
+        await episode(hass, entry, fake_camera, bus)
     assert "Could not keep detection" in caplog.text
     issue = issue_registry.async_get_issue(DOMAIN, "dataset_error")
     assert issue is not None
@@ -321,9 +337,9 @@ async def test_a_failing_keep_does_not_poison_later_announces(
         raise RuntimeError("the disk went away")
 
     monkeypatch.setattr(coordinator(loaded).reviews, "async_keep", broken)
-    await episode(loaded, fake_camera, bus)
+    await episode(hass, loaded, fake_camera, bus)
     monkeypatch.undo()
-    await episode(loaded, fake_camera, bus)
+    await episode(hass, loaded, fake_camera, bus)
     assert "Could not keep detection" in caplog.text
     assert "the disk went away" in caplog.text
     assert bus[0].data["detection_id"] != bus[2].data["detection_id"]

@@ -6,6 +6,7 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
@@ -14,29 +15,33 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from custom_components.mlwatch.const import DOMAIN
-from tests import FakeCamera, state, wait_for
+from custom_components.mlwatch.const import CONF_SCAN_INTERVAL, DOMAIN
+from tests import SCAN_EVERY, FakeCamera, scan, state
 from tests.const import CAT, EMPTY
 
 VOLATILE = props("access_token", "entity_picture", "detection_id")
 
 
+@pytest.fixture
+def options(options: dict[str, Any]) -> dict[str, Any]:
+    """A periodic scan, so that a test takes its frames one by one by moving the clock."""
+    return {**options, CONF_SCAN_INTERVAL: SCAN_EVERY.total_seconds()}
+
+
 @pytest.mark.usefixtures("steady_clock", "entity_registry_enabled_by_default")
 async def test_entities_after_a_detection(
     hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
     fake_camera: FakeCamera,
     loaded: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     device_registry: dr.DeviceRegistry,
     snapshot: SnapshotAssertion,
 ) -> None:
-    coordinator = loaded.runtime_data
     fake_camera.play([CAT])
     # Frame by frame rather than a timed burst, so the counters in the snapshot are exact.
-    for _ in range(2):
-        await coordinator._process_frame()
-    assert coordinator.debouncer.active()
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await scan(hass, freezer, frames=2)
+    assert loaded.runtime_data.data.open_episodes
     (device,) = dr.async_entries_for_config_entry(device_registry, loaded.entry_id)
     assert device.identifiers == {(DOMAIN, loaded.entry_id)}
     assert device == snapshot(
@@ -79,23 +84,23 @@ async def test_per_frame_diagnostics_are_disabled_by_default(
 async def test_image_entity_serves_the_annotated_best_frame(
     hass: HomeAssistant,
     fake_camera: FakeCamera,
+    freezer: FrozenDateTimeFactory,
     loaded: MockConfigEntry,
     hass_client: ClientSessionGenerator,
 ) -> None:
     client = await hass_client()
     resp = await client.get("/api/image_proxy/image.front_door_last_detection")
     assert resp.status != HTTPStatus.OK  # nothing detected yet: HA has no image to serve
-    coordinator = loaded.runtime_data
     fake_camera.play([CAT, CAT, EMPTY])
-    coordinator.async_start_burst()
-    await wait_for(lambda: coordinator.last_detection is not None)
+    await scan(hass, freezer, frames=2)
+    detection = loaded.runtime_data.data.last_detection
+    assert detection is not None
     resp = await client.get("/api/image_proxy/image.front_door_last_detection")
     assert resp.status == HTTPStatus.OK
     assert resp.content_type == "image/jpeg"
     body = await resp.read()
     assert body[:2] == b"\xff\xd8"
-    assert body != coordinator.last_detection.event.best_frame.image  # drawn on, re-encoded
-    await wait_for(lambda: not coordinator.bursting)
+    assert body != detection.event.best_frame.image  # drawn on, re-encoded
 
 
 def _draw(image: bytes, roi: Any, detections: Any) -> Any:
