@@ -18,7 +18,7 @@ from custom_components.mlwatch.const import (
     CONF_WATCHED,
 )
 from custom_components.mlwatch.feedback import async_get_dataset
-from tests import FakeCamera, wait_for
+from tests import FakeCamera, burst, wait_for
 from tests.const import CAMERA, CAT, EMPTY
 
 BLUEPRINT = (
@@ -61,8 +61,8 @@ async def test_detection_notifies_with_snapshot_and_confirm_files_it(
 ) -> None:
     calls = await _automation(hass, ["cat"])
     fake_camera.play([CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
-    loaded.runtime_data.async_start_burst()
-    await wait_for(lambda: len(calls) == 1)
+    await burst(hass, loaded)
+    assert len(calls) == 1
     data: dict[str, Any] = calls[0].data
     detection_id = data["data"]["tag"].removeprefix("mlwatch-")
     assert data["title"] == "cat at Front door"
@@ -79,7 +79,6 @@ async def test_detection_notifies_with_snapshot_and_confirm_files_it(
     # Changing one's mind: the Reject button of the same notification replaces the verdict.
     await _answer(hass, f"MLWATCH_REJECT_{detection_id}")
     await wait_for(lambda: store.rows()[0]["verdict"] == "rejected")
-    await wait_for(lambda: not loaded.runtime_data.bursting)
 
 
 async def test_other_labels_and_foreign_actions_are_ignored(
@@ -87,9 +86,7 @@ async def test_other_labels_and_foreign_actions_are_ignored(
 ) -> None:
     calls = await _automation(hass, ["package"])
     fake_camera.play([CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
-    loaded.runtime_data.async_start_burst()
-    await wait_for(lambda: not loaded.runtime_data.bursting)
-    await hass.async_block_till_done()
+    await burst(hass, loaded)
     assert calls == []
     await _answer(hass, "OPEN_GARAGE")
     store = await async_get_dataset(hass)
@@ -118,9 +115,8 @@ async def test_is_this_a_question_when_unsure(
     assert await hass.config_entries.async_setup(entry.entry_id)
     calls = await _automation(hass, [])
     fake_camera.play([CAT])
-    entry.runtime_data.async_start_burst()
-    await wait_for(lambda: len(calls) == 1)
-    await wait_for(lambda: not entry.runtime_data.bursting)
+    await burst(hass, entry)
+    assert len(calls) == 1
     data: dict[str, Any] = calls[0].data
     assert data["title"] == "Is this Egyptian cat?"
     assert data["message"] == "mlwatch is unsure (77%) about Front door."

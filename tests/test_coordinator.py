@@ -130,13 +130,14 @@ async def test_trigger_entities_start_bursts(
     assert await hass.config_entries.async_setup(entry.entry_id)
     c = coordinator(entry)
     for value, bursts in fire:
-        before = c.frames_processed
+        before = c.data.frames_processed
         hass.states.async_set(trigger, value)
         await hass.async_block_till_done()
         if bursts:
             assert c.bursting
-            await wait_for(lambda: not c.bursting)
-            assert c.frames_processed == before + 2
+            await hass.async_block_till_done(wait_background_tasks=True)
+            assert not c.bursting
+            assert c.data.frames_processed == before + 2
         else:
             assert not c.bursting
     await hass.config_entries.async_unload(entry.entry_id)

@@ -30,7 +30,7 @@ from custom_components.mlwatch.const import (
 from custom_components.mlwatch.core import files as files_module
 from custom_components.mlwatch.core.dataset import PendingItem, new_id
 from custom_components.mlwatch.feedback import DATA_DATASET, async_get_dataset
-from tests import FakeCamera, camera_error, state, wait_for
+from tests import FakeCamera, burst, camera_error, state, wait_for
 from tests.const import CAMERA, CAT, EMPTY
 
 
@@ -39,9 +39,7 @@ async def detect(hass: HomeAssistant, entry: MockConfigEntry, fake_camera: FakeC
     events: list[Any] = []
     unsub = hass.bus.async_listen(EVENT_DETECTION, events.append)
     fake_camera.play([CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
-    entry.runtime_data.async_start_burst()
-    await wait_for(lambda: bool(events))
-    await wait_for(lambda: not entry.runtime_data.bursting)
+    await burst(hass, entry)
     unsub()
     detection_id: str = events[0].data["detection_id"]
     return detection_id
@@ -297,17 +295,13 @@ async def test_review_budget_per_day(
     coordinator = entry.runtime_data
     fake_camera.play([CAT])
     for _ in range(3):  # three bursts, each would ask about both labels
-        coordinator.async_start_burst()
-        await wait_for(lambda: not coordinator.bursting)
-        await hass.async_block_till_done(wait_background_tasks=True)
+        await burst(hass, entry)
     assert len(requests) == 2
     assert {r.data["label"] for r in requests} == {"Egyptian cat", "tabby"}
     assert requests[0].data["image_url"] == f"/api/mlwatch/frame/{requests[0].data['review_id']}"
     # A new day brings a new budget.
     coordinator.reviews._asked_today._day = coordinator.reviews._asked_today._day.replace(year=2000)
-    coordinator.async_start_burst()
-    await wait_for(lambda: not coordinator.bursting)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await burst(hass, entry)
     assert len(requests) == 4
     await hass.config_entries.async_unload(entry.entry_id)
 

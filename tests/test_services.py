@@ -8,7 +8,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.mlwatch.const import DOMAIN, SERVICE_CLASSIFY, SERVICE_SCAN
-from tests import FakeCamera, camera_error, wait_for
+from tests import FakeCamera, camera_error
 from tests.const import CAMERA, CAT
 
 
@@ -19,7 +19,7 @@ async def test_classify_returns_what_the_camera_sees_now(
 ) -> None:
     fake_camera.play([CAT])
     coordinator = loaded.runtime_data
-    processed = coordinator.frames_processed
+    processed = coordinator.data.frames_processed
     data = {"camera": CAMERA} if target == "camera" else {"config_entry_id": loaded.entry_id}
     response = await hass.services.async_call(
         DOMAIN, SERVICE_CLASSIFY, data, blocking=True, return_response=True
@@ -45,19 +45,20 @@ async def test_classify_returns_what_the_camera_sees_now(
     }
     assert response["frame_size"] == [1280, 720]
     # A look, not a vote: the debouncer and the counters did not see it.
-    assert coordinator.frames_processed == processed
-    assert coordinator.debouncer.active() == {}
+    assert coordinator.data.frames_processed == processed
+    assert coordinator.data.open_episodes == {}
 
 
 async def test_scan_starts_a_burst(
     hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
 ) -> None:
     coordinator = loaded.runtime_data
-    processed = coordinator.frames_processed
+    processed = coordinator.data.frames_processed
     await hass.services.async_call(DOMAIN, SERVICE_SCAN, {"camera": CAMERA}, blocking=True)
     assert coordinator.bursting
-    await wait_for(lambda: not coordinator.bursting)
-    assert coordinator.frames_processed >= processed + 5
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert not coordinator.bursting
+    assert coordinator.data.frames_processed >= processed + 5
 
 
 @pytest.mark.parametrize(
