@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import Generator
 from http import HTTPStatus
@@ -12,6 +11,7 @@ from unittest.mock import patch
 
 import pytest
 from aiohttp import FormData
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.camera import Image as CameraImage
 from homeassistant.core import HomeAssistant
 from PIL import Image
@@ -23,14 +23,20 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
-from custom_components.mlwatch.const import BACKEND_DEEPSTACK, CONF_BACKEND, CONF_ROI, CONF_URL
+from custom_components.mlwatch.const import (
+    BACKEND_DEEPSTACK,
+    CONF_BACKEND,
+    CONF_ROI,
+    CONF_SCAN_INTERVAL,
+    CONF_URL,
+)
 from custom_components.mlwatch.core.engine import Classifier, Settings
 from custom_components.mlwatch.core.result import Roi
 from custom_components.mlwatch.feedback import async_get_dataset
 from custom_components.mlwatch.remote import DeepStackBackend
 from devtools import DEFAULT_LABELS, DEFAULT_MODEL
 from devtools.photos import photo, tagged
-from tests import wait_for
+from tests import SCAN_EVERY, scan
 from tests.const import CAMERA
 
 CAT_CORNER = "0.5, 0.5, 0.5, 0.5"
@@ -90,17 +96,26 @@ async def test_review_keeps_the_upright_region_the_model_saw(
 
 async def test_detection_image_and_pending_crop_are_upright(
     hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
     turned_camera: bytes,
     entry: MockConfigEntry,
     options: dict[str, Any],
     hass_client: ClientSessionGenerator,
 ) -> None:
-    hass.config_entries.async_update_entry(entry, options={**options, CONF_ROI: CAT_CORNER})
+    # Frames on a periodic scan, so the episode's frames and their keeping end before the checks.
+    hass.config_entries.async_update_entry(
+        entry,
+        options={
+            **options,
+            CONF_ROI: CAT_CORNER,
+            CONF_SCAN_INTERVAL: SCAN_EVERY.total_seconds(),
+        },
+    )
     assert await hass.config_entries.async_setup(entry.entry_id)
-    coordinator = entry.runtime_data
-    coordinator.async_start_burst()
-    await wait_for(lambda: coordinator.last_detection is not None)
-    assert coordinator.last_detection.event.best_frame.result.frame_size == (1280, 720)
+    await scan(hass, freezer, frames=2)
+    detection = entry.runtime_data.data.last_detection
+    assert detection is not None
+    assert detection.event.best_frame.result.frame_size == (1280, 720)
     client = await hass_client()
     resp = await client.get("/api/image_proxy/image.front_door_last_detection")
     assert resp.status == HTTPStatus.OK
@@ -109,15 +124,12 @@ async def test_detection_image_and_pending_crop_are_upright(
     assert size == (1280, 720)
     # The frame kept for a verdict later: its crop is the region the model saw.
     store = await async_get_dataset(hass)
-    detection_id = coordinator.last_detection.event.detection_id
-    async with asyncio.timeout(10):  # kept in the executor after the event
-        while not await hass.async_add_executor_job(store.unreviewed, CAMERA):  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
-    path = await hass.async_add_executor_job(store.frame_path, detection_id, "crop")
+    assert await hass.async_add_executor_job(store.unreviewed, CAMERA)
+    path = await hass.async_add_executor_job(store.frame_path, detection.event.detection_id, "crop")
     size, cat = await hass.async_add_executor_job(size_and_cat, path)
     assert size == (640, 360)
     assert cat >= 0.8
-    await hass.config_entries.async_unload(entry.entry_id)  # the cat stays: unload ends the burst
+    await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_deepstack_gets_the_frame_upright_and_boxes_are_in_its_pixels(
