@@ -18,7 +18,7 @@ from custom_components.mlwatch.const import (
     CONF_WATCHED,
 )
 from custom_components.mlwatch.feedback import async_get_dataset
-from tests import FakeCamera, burst, wait_for
+from tests import FakeCamera, burst
 from tests.const import CAMERA, CAT, EMPTY
 
 BLUEPRINT = (
@@ -73,12 +73,14 @@ async def test_detection_notifies_with_snapshot_and_confirm_files_it(
 
     await _answer(hass, f"MLWATCH_CONFIRM_{detection_id}")
     store = await async_get_dataset(hass)
-    await wait_for(lambda: any(r["id"] == detection_id for r in store.rows()))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert any(r["id"] == detection_id for r in store.rows())
     (row,) = store.rows()
     assert (row["label"], row["verdict"], row["source"]) == ("cat", "confirmed", "detection")
     # Changing one's mind: the Reject button of the same notification replaces the verdict.
     await _answer(hass, f"MLWATCH_REJECT_{detection_id}")
-    await wait_for(lambda: store.rows()[0]["verdict"] == "rejected")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert store.rows()[0]["verdict"] == "rejected"
 
 
 async def test_other_labels_and_foreign_actions_are_ignored(
@@ -124,7 +126,8 @@ async def test_is_this_a_question_when_unsure(
     review_id = data["data"]["tag"].removeprefix("mlwatch-")
     await _answer(hass, f"MLWATCH_{answer}_{review_id}")
     store = await async_get_dataset(hass)
-    await wait_for(lambda: len(store.rows()) == 1)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(store.rows()) == 1
     row = store.rows()[0]
     assert (row["id"], row["source"], row["label"]) == (review_id, "review", "Egyptian cat")
     assert row["verdict"] == ("confirmed" if answer == "CONFIRM" else "rejected")

@@ -30,7 +30,7 @@ from custom_components.mlwatch.const import (
 from custom_components.mlwatch.core import files as files_module
 from custom_components.mlwatch.core.dataset import PendingItem, new_id
 from custom_components.mlwatch.feedback import DATA_DATASET, async_get_dataset
-from tests import FakeCamera, burst, camera_error, state, wait_for
+from tests import FakeCamera, burst, camera_error, state
 from tests.const import CAMERA, CAT, EMPTY
 
 
@@ -55,7 +55,8 @@ async def test_confirm_updates_sensors_and_precision(
     hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
 ) -> None:
     detection_id = await detect(hass, loaded, fake_camera)
-    await wait_for(lambda: state(hass, "sensor.front_door_pending_reviews").state == "1")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state(hass, "sensor.front_door_pending_reviews").state == "1"
     response = await call(hass, "confirm_detection", {"detection_id": detection_id})
     assert response == {
         "id": detection_id,
@@ -64,13 +65,15 @@ async def test_confirm_updates_sensors_and_precision(
         "verdict": "confirmed",
         "corrected_label": "",
     }
-    await wait_for(lambda: state(hass, "sensor.front_door_confirmed_detections").state == "1")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state(hass, "sensor.front_door_confirmed_detections").state == "1"
     assert state(hass, "sensor.front_door_pending_reviews").state == "0"
     assert state(hass, "sensor.front_door_cat_precision").state == "100.0"
     # Wrong after all, and it was a dog: the second verdict replaces the first.
     response = await call(hass, "reject_detection", {"detection_id": detection_id, "label": "dog"})
     assert (response["verdict"], response["corrected_label"]) == ("rejected", "dog")
-    await wait_for(lambda: state(hass, "sensor.front_door_rejected_detections").state == "1")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state(hass, "sensor.front_door_rejected_detections").state == "1"
     assert state(hass, "sensor.front_door_confirmed_detections").state == "0"
     assert state(hass, "sensor.front_door_cat_precision").state == "0.0"
 
@@ -191,7 +194,8 @@ async def test_pending_detections_survive_a_restart(
     await hass.config_entries.async_unload(loaded.entry_id)
     hass.data.pop(DATA_DATASET)  # as after a restart: the store is read again from disk
     assert await hass.config_entries.async_setup(loaded.entry_id)
-    await wait_for(lambda: state(hass, "sensor.front_door_pending_reviews").state == "1")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state(hass, "sensor.front_door_pending_reviews").state == "1"
     await call(hass, "confirm_detection", {"detection_id": detection_id})
     store = await async_get_dataset(hass)
     assert [r["id"] for r in store.rows()] == [detection_id]
@@ -216,7 +220,8 @@ async def test_hundred_concurrent_verdicts(hass: HomeAssistant, loaded: MockConf
     lines = await hass.async_add_executor_job(store.log.path.read_text)
     assert len(lines.splitlines()) == 100
     assert {r["id"] for r in store.rows()} == {it.id for it in items}
-    await wait_for(lambda: state(hass, "sensor.front_door_rejected_detections").state == "50")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state(hass, "sensor.front_door_rejected_detections").state == "50"
 
 
 async def test_full_disk_raises_a_repair_issue_not_a_crash(
@@ -328,10 +333,12 @@ async def test_a_bad_byte_in_the_old_manifest_stops_nothing(
 
     await hass.async_add_executor_job(write)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await wait_for(lambda: state(hass, "sensor.front_door_confirmed_detections").state == "1")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state(hass, "sensor.front_door_confirmed_detections").state == "1"
     detection_id = await detect(hass, entry, fake_camera)  # the event fires
     await call(hass, "confirm_detection", {"detection_id": detection_id})
-    await wait_for(lambda: state(hass, "sensor.front_door_confirmed_detections").state == "2")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state(hass, "sensor.front_door_confirmed_detections").state == "2"
     set_aside = [r for r in caplog.records if "Set aside 1 unreadable line" in r.getMessage()]
     assert len(set_aside) == 1
     corrupt = Path(hass.config.path("mlwatch", "dataset", "corrupt"))

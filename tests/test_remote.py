@@ -81,7 +81,8 @@ async def test_server_flow_then_the_same_detections_and_feedback(
     await hass.services.async_call(
         DOMAIN, "confirm_detection", {"detection_id": detected.data["detection_id"]}, blocking=True
     )
-    await wait_for(lambda: state(hass, "sensor.front_door_confirmed_detections").state == "1")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state(hass, "sensor.front_door_confirmed_detections").state == "1"
     metrics = await server.metrics()
     assert metrics["inference"]["count"] >= 8  # type: ignore[index]
     await unload(hass, entry)
