@@ -1,0 +1,68 @@
+"""Reviews work from what they are given: no coordinator, just a frame and the open episodes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.mlwatch.const import DOMAIN, EVENT_REVIEW_REQUESTED
+from custom_components.mlwatch.core.result import Result, Timings
+from custom_components.mlwatch.feedback import async_get_dataset
+from custom_components.mlwatch.frame import Frame
+from custom_components.mlwatch.review import Reviews, ReviewSettings
+from custom_components.mlwatch.snapshot import ReviewStats
+from tests.const import CAMERA, EMPTY
+from tests.core.conftest import snapshot as jpeg
+
+SETTINGS = ReviewSettings(ask=True, low=0.3, high=0.8, per_day=5, days=7, mb=100)
+
+
+def _frame(image: bytes, cat: float) -> Frame:
+    result = Result(
+        top=[("tabby", cat)],
+        scores={"tabby": cat},
+        detections=[],
+        embedding=None,
+        timings=Timings(1, 1, 1, 1),
+        frame_size=(64, 48),
+        groups={"cat": cat},
+    )
+    return Frame(image, result, dt_util.utcnow())
+
+
+async def test_a_grey_frame_asks_once_and_the_stats_change_reaches_the_owner(
+    hass: HomeAssistant,
+) -> None:
+    entry = MockConfigEntry(domain=DOMAIN)
+    entry.add_to_hass(hass)
+    changes: list[ReviewStats] = []
+    reviews = Reviews(
+        hass,
+        entry,
+        camera=CAMERA,
+        watched=["cat"],
+        model_sha256="abc123",
+        settings=SETTINGS,
+        on_change=lambda: changes.append(reviews.stats),
+    )
+    asked: list[Event[dict[str, Any]]] = []
+    hass.bus.async_listen(EVENT_REVIEW_REQUESTED, asked.append)
+    unsubscribe = reviews.async_start()
+    image = await hass.async_add_executor_job(jpeg, EMPTY, (64, 48))
+    reviews.async_burst_started()
+    reviews.async_frame(_frame(image, 0.5), active={"cat": object()})  # an episode is open
+    reviews.async_frame(_frame(image, 0.9), active={})  # sure, not grey
+    reviews.async_frame(_frame(image, 0.5), active={})
+    reviews.async_frame(_frame(image, 0.5), active={})  # asked this burst already
+    await hass.async_block_till_done(wait_background_tasks=True)
+    (event,) = asked
+    assert (event.data["label"], event.data["score"]) == ("cat", 0.5)
+    assert event.data["config_entry_id"] == entry.entry_id
+    store = await async_get_dataset(hass)
+    (pending,) = await hass.async_add_executor_job(store.unreviewed, CAMERA)
+    assert (pending.model_sha256, pending.scores["cat"]) == ("abc123", 0.5)
+    assert changes[-1].pending == 1  # the kept frame was counted and the owner told
+    unsubscribe()
