@@ -10,7 +10,8 @@ import asyncio
 import logging
 import re
 import shutil
-from collections.abc import Callable, Generator, Iterable
+import threading
+from collections.abc import Callable, Coroutine, Generator, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -43,6 +44,7 @@ from tests.const import CAMERA, EMPTY
 
 # The periodic scan of `scanning_options`: frames only come when a test moves the clock.
 SCAN_EVERY = timedelta(minutes=1)
+HANG_GUARD = 30.0  # seconds of real time before `frames_counter` gives up
 # Where HA's report_usage() logs (HA 2026.6+: "has an update listener and should use it for
 # scheduling a reload ... will stop working in Home Assistant 2026.12.0").
 FRAME_LOGGER = "homeassistant.helpers.frame"
@@ -122,6 +124,30 @@ async def scan(hass: HomeAssistant, freezer: FrozenDateTimeFactory, frames: int 
         freezer.tick(SCAN_EVERY)
         async_fire_time_changed(hass)
         await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def frames_counter(coordinator: Any) -> Callable[[int], Coroutine[Any, Any, None]]:
+    """`await until(n)`: returns once the published snapshot counts `n` processed frames."""
+    changed = asyncio.Event()
+    coordinator.async_add_listener(changed.set)
+
+    async def until(frames: int) -> None:
+        task, loop = asyncio.current_task(), asyncio.get_running_loop()
+        assert task is not None
+        # A hang guard in real seconds: under the freezer the loop's own clock stands still.
+        guard = threading.Timer(HANG_GUARD, loop.call_soon_threadsafe, (task.cancel,))
+        guard.start()
+        try:
+            while coordinator.data.frames_processed < frames:
+                await changed.wait()
+                changed.clear()
+        except asyncio.CancelledError:
+            got = coordinator.data.frames_processed
+            raise AssertionError(f"{got} frames processed, {frames} expected") from None
+        finally:
+            guard.cancel()
+
+    return until
 
 
 async def start(hass: HomeAssistant, backend: str = "local") -> dict[str, Any]:

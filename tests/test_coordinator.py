@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,16 @@ from custom_components.mlwatch.const import (
     EVENT_DETECTION,
 )
 from custom_components.mlwatch.coordinator import MlwatchCoordinator
-from tests import SCAN_EVERY, FakeCamera, burst, camera_error, scan, state, wait_for
+from tests import (
+    SCAN_EVERY,
+    FakeCamera,
+    burst,
+    camera_error,
+    frames_counter,
+    scan,
+    state,
+    wait_for,
+)
 from tests.const import CAT, EMPTY
 
 DOORBELL = "binary_sensor.doorbell"
@@ -144,7 +152,11 @@ async def test_trigger_entities_start_bursts(
 
 
 async def test_a_trigger_during_a_burst_extends_it(
-    hass: HomeAssistant, fake_camera: FakeCamera, entry: MockConfigEntry, options: dict[str, Any]
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_camera: FakeCamera,
+    entry: MockConfigEntry,
+    options: dict[str, Any],
 ) -> None:
     hass.config_entries.async_update_entry(
         entry,
@@ -157,16 +169,30 @@ async def test_a_trigger_during_a_burst_extends_it(
     )
     assert await hass.config_entries.async_setup(entry.entry_id)
     c = coordinator(entry)
-    start = c.frames_processed
+    until = frames_counter(c)
+    start = c.data.frames_processed
+
+    async def tick(frames: int) -> None:
+        freezer.tick(timedelta(seconds=0.1))
+        async_fire_time_changed(hass)
+        await until(start + frames)
+
     hass.states.async_set(DOORBELL, "on")
-    await asyncio.sleep(0.25)
-    task = c.scheduler._burst_task
+    await until(start + 1)
+    await tick(2)
+    await tick(3)
     hass.states.async_set(DOORBELL, "off")
-    hass.states.async_set(DOORBELL, "on")  # second ring mid-burst
-    await hass.async_block_till_done(wait_background_tasks=False)
-    assert c.scheduler._burst_task is task  # the same burst, not a second one
-    await wait_for(lambda: not c.bursting)
-    assert c.frames_processed - start >= 6  # ~3 before the ring, then 4 more
+    hass.states.async_set(DOORBELL, "on")  # second ring mid-burst: 4 frames more, from now
+    await until(start + 4)
+    for frames in (5, 6, 7):
+        await tick(frames)
+    assert c.bursting
+    freezer.tick(timedelta(seconds=0.1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert not c.bursting
+    # The same burst, extended: a second one would have taken more frames, or dropped some.
+    assert (c.data.frames_processed - start, c.data.frames_dropped) == (7, 0)
     await hass.config_entries.async_unload(entry.entry_id)
 
 
