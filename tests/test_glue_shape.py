@@ -49,6 +49,12 @@ def test_no_module_reaches_back_up(module: str, forbidden: set[str]) -> None:
     assert not _imports(module) & forbidden
 
 
+def test_the_architecture_page_names_every_module() -> None:
+    page = (COMPONENT.parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    modules = [p.name for p in (*COMPONENT.glob("*.py"), *COMPONENT.glob("core/*.py"))]
+    assert [m for m in modules if m != "__init__.py" and f"{m}`" not in page] == []
+
+
 def test_the_coordinator_names_no_concrete_backend() -> None:
     source = (COMPONENT / "coordinator.py").read_text(encoding="utf-8")
     assert "LocalBackend" not in source
