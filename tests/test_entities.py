@@ -28,7 +28,8 @@ def options(options: dict[str, Any]) -> dict[str, Any]:
     return {**options, CONF_SCAN_INTERVAL: SCAN_EVERY.total_seconds()}
 
 
-@pytest.mark.usefixtures("steady_clock", "entity_registry_enabled_by_default")
+# The freezer first: freezegun re-patches clocks it saw before, so steady_clock must come after.
+@pytest.mark.usefixtures("freezer", "steady_clock", "entity_registry_enabled_by_default")
 async def test_entities_after_a_detection(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
