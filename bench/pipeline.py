@@ -29,7 +29,7 @@ from devtools.photos import snapshot
 COMPONENT = REPO / "custom_components" / "mlwatch"
 
 
-def load_engine() -> Any:  # noqa: ANN401 - loaded by path
+def load_engine() -> Any:  # loaded by path
     """Import the core on its own, as `mlwatch_core`, without Home Assistant around it."""
     core = COMPONENT / "core"
     spec = importlib.util.spec_from_file_location(

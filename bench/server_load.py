@@ -70,7 +70,7 @@ class Tally:
 
     def ok(self) -> list[Sample]:
         """The answered frames."""
-        return [s for s in self.samples if s.status == 200]  # noqa: PLR2004 - HTTP OK
+        return [s for s in self.samples if s.status == 200]  # HTTP OK
 
 
 type Send = Callable[[bytes], Coroutine[Any, Any, Sample]]
@@ -143,7 +143,7 @@ def http_sender(session: aiohttp.ClientSession, url: str) -> Send:
             async with session.post(
                 url + CLASSIFY, data=frame, headers={"Content-Type": "image/jpeg"}
             ) as resp:
-                if resp.status != 200:  # noqa: PLR2004 - HTTP OK
+                if resp.status != 200:  # HTTP OK
                     await resp.read()
                     ms = (time.perf_counter() - t0) * 1000
                     return Sample(resp.status, ms, retry_after=resp.headers.get("Retry-After"))
@@ -425,7 +425,7 @@ def report(
         f"{r['end'][0]:.1f} MB after {served} more frames (peak {r['end'][1]:.1f} MB)"
     )
     status = Counter(s.status for s in ftally.samples)
-    retry = Counter(s.retry_after for s in ftally.samples if s.status == 503)  # noqa: PLR2004
+    retry = Counter(s.retry_after for s in ftally.samples if s.status == 503)
     half = args.flood_seconds / 2
     first = max((mb for t, mb in fsrv.seen.rss if t < half), default=float("nan"))
     second = max((mb for t, mb in fsrv.seen.rss if t >= half), default=float("nan"))
@@ -441,7 +441,7 @@ def report(
     )
     # Where an answered frame's time went: the handler's total starts before the body is read.
     handler = [s.server_total for s in ftally.ok() if s.server_total is not None]
-    refused = [s.latency for s in ftally.samples if s.status == 503]  # noqa: PLR2004
+    refused = [s.latency for s in ftally.samples if s.status == 503]
     print(
         f"flood, answered frames: server handler p50 {med(handler):.1f} ms, max "
         f"{max(handler, default=float('nan')):.1f} ms (queue p50 "

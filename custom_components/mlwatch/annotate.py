@@ -31,7 +31,7 @@ def orientation(image: bytes) -> int:
     """The EXIF orientation of an encoded frame (1, upright, when absent); reads the header only."""
     with Image.open(io.BytesIO(image)) as opened:
         value = opened.getexif().get(_ORIENTATION, 1)
-    return value if isinstance(value, int) and 1 <= value <= 8 else 1  # noqa: PLR2004
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
 def upright(image: bytes) -> bytes:

@@ -52,7 +52,6 @@ class MlwatchConfigFlow(ConfigFlow, domain=DOMAIN):
     VERSION = 1
 
     def __init__(self) -> None:
-        """Start empty."""
         self._data: dict[str, Any] = {}
 
     @staticmethod
@@ -169,7 +168,7 @@ class MlwatchConfigFlow(ConfigFlow, domain=DOMAIN):
         self._data = {**user_input, CONF_BACKEND: backend}
         return await self._async_finish("reconfigure", server_schema(backend, user_input))
 
-    async def _async_finish(self, step_id: str, schema: Any) -> ConfigFlowResult:  # noqa: ANN401
+    async def _async_finish(self, step_id: str, schema: Any) -> ConfigFlowResult:
         """Test camera and model; create or update the entry, or show the step again."""
         if self._data.get(CONF_BACKEND, BACKEND_LOCAL) == BACKEND_LOCAL:
             errors, placeholders = await async_validate_local(self.hass, self._data)

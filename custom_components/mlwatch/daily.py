@@ -12,7 +12,6 @@ class DailyCounter:
     """A `Counter` of today's events; it empties itself on the first use of a new day."""
 
     def __init__(self) -> None:
-        """Start counting today."""
         self._day: date = dt_util.now().date()
         self._counts: Counter[str] = Counter()
 

@@ -32,7 +32,6 @@ class DetectionEventEntity(MlwatchEntity, EventEntity):
     _attr_event_types = [EVENT_TYPE_DETECTED, EVENT_TYPE_CLEARED]  # noqa: RUF012 - HA's own pattern
 
     def __init__(self, coordinator: MlwatchCoordinator) -> None:
-        """One per camera."""
         super().__init__(coordinator, "detection")
 
     async def async_added_to_hass(self) -> None:

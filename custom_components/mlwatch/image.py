@@ -30,7 +30,6 @@ class DetectionImage(MlwatchEntity, ImageEntity):
     _attr_content_type = "image/jpeg"
 
     def __init__(self, hass: HomeAssistant, coordinator: MlwatchCoordinator) -> None:
-        """One per camera."""
         MlwatchEntity.__init__(self, coordinator, "detection_image")
         ImageEntity.__init__(self, hass)
         self._rendered: tuple[str, bytes] | None = None

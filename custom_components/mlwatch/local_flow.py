@@ -28,7 +28,7 @@ from .core.errors import ImageError, MlwatchError
 from .validation import vol
 
 
-def local_schema(defaults: dict[str, Any]) -> Any:  # noqa: ANN401 - vol.Schema of either library
+def local_schema(defaults: dict[str, Any]) -> Any:  # vol.Schema of either library
     """Camera, model and device."""
     return vol.Schema(
         {
@@ -59,7 +59,7 @@ def _pixel(low: float) -> selector.NumberSelector:
     )
 
 
-def custom_model_schema(defaults: dict[str, Any]) -> Any:  # noqa: ANN401
+def custom_model_schema(defaults: dict[str, Any]) -> Any:
     """A model and labels file under the config folder, and optional normalisation."""
     return vol.Schema(
         {

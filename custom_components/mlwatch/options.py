@@ -40,10 +40,10 @@ def _number(
     return selector.NumberSelector(config)
 
 
-def options_schema(current: dict[str, Any], labels: list[str]) -> Any:  # noqa: ANN401
+def options_schema(current: dict[str, Any], labels: list[str]) -> Any:
     """The form, filled with `current`; `labels` are the choices for watched labels."""
 
-    def field(key: str) -> Any:  # noqa: ANN401
+    def field(key: str) -> Any:
         return vol.Required(key, default=current[key])
 
     return vol.Schema(

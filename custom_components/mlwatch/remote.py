@@ -108,7 +108,7 @@ class _HttpBackend:
                 continue
             if unavailable:  # busy or restarting: the next server may answer
                 last = f"{url} answered {resp.status}"
-                if resp.status == 503:  # noqa: PLR2004 - queue full: alive, so not marked failed
+                if resp.status == 503:  # queue full: alive, so not marked failed
                     continue
                 self._servers.failed(url, last)
                 busy = False
@@ -118,7 +118,7 @@ class _HttpBackend:
                 raise ServerAuthError(f"{url} refused the API key: {_message(body)}")
             if resp.status in (400, 413):
                 raise ImageError(f"{url}: {_message(body)}")
-            if resp.status != 200 or not isinstance(body, dict):  # noqa: PLR2004
+            if resp.status != 200 or not isinstance(body, dict):
                 raise ServerResponseError(f"{url} answered {resp.status}: {_message(body)}")
             return url, body
         if busy and last is not None:

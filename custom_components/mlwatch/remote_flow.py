@@ -34,7 +34,7 @@ def _suggested(defaults: dict[str, Any], key: str) -> dict[str, Any]:
     return {"suggested_value": defaults.get(key)}
 
 
-def server_schema(backend: str, defaults: dict[str, Any]) -> Any:  # noqa: ANN401 - vol.Schema of either library
+def server_schema(backend: str, defaults: dict[str, Any]) -> Any:  # vol.Schema of either library
     """Camera, server URL, key and fallback; DeepStack may also name a custom model."""
     fields: dict[Any, Any] = {
         vol.Required(
@@ -53,7 +53,7 @@ def server_schema(backend: str, defaults: dict[str, Any]) -> Any:  # noqa: ANN40
     return vol.Schema(fields)
 
 
-def reauth_schema() -> Any:  # noqa: ANN401
+def reauth_schema() -> Any:
     """Only the new key."""
     return vol.Schema({vol.Required(CONF_API_KEY): _PASSWORD})
 

@@ -100,7 +100,7 @@ class LiveHass:
                     )
                 with contextlib.suppress(aiohttp.ClientError):
                     async with self._session.get(f"{self.url}/manifest.json") as resp:
-                        if resp.status == 200:  # noqa: PLR2004
+                        if resp.status == 200:
                             return
                 await asyncio.sleep(0.5)
 
@@ -152,7 +152,7 @@ class LiveHass:
             method, f"{self.url}{path}", json=payload, headers=headers
         ) as resp:
             text = await resp.text()
-            if resp.status >= 400:  # noqa: PLR2004
+            if resp.status >= 400:
                 raise RuntimeError(f"{method} {path} -> {resp.status}: {text}")
             return json.loads(text) if text else None
 
@@ -283,7 +283,7 @@ class LiveHass:
 
 def make_frames(folder: Path, size: tuple[int, int] = (1280, 720)) -> dict[str, Path]:
     """Real photos (scikit-image's CC0 samples) as camera-sized JPEGs: an empty scene and a cat."""
-    from devtools.photos import snapshot  # noqa: PLC0415 - only the demo and the tests need it
+    from devtools.photos import snapshot  # only the demo and the tests need it
 
     folder.mkdir(parents=True, exist_ok=True)
     frames = {}

@@ -107,7 +107,6 @@ class ConnectionGuard:
     """Every open connection, oldest first; the middleware says when a request is handled."""
 
     def __init__(self, header_timeout: float, limit: int) -> None:
-        """No connections yet."""
         self.header_timeout, self.limit = header_timeout, limit
         self._open: dict[web.RequestHandler, _Guarded] = {}
         self.header_timeouts = 0

@@ -46,7 +46,7 @@ class _BadRequests(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        client = isinstance(exc, HttpProcessingError) and exc.code < 500  # noqa: PLR2004
+        client = isinstance(exc, HttpProcessingError) and exc.code < 500
         if client or isinstance(exc, RequestPayloadError):  # a body that does not decode
             record.msg = f"{record.getMessage()}: {' '.join(str(exc).split())}"
             record.args, record.exc_info, record.exc_text = (), None, None
@@ -65,7 +65,6 @@ class Metrics:
     """Request, rejection and latency counters since start."""
 
     def __init__(self) -> None:
-        """Start at zero."""
         self.started = time.monotonic()
         self.requests: Counter[str] = Counter()
         self.responses: Counter[str] = Counter()

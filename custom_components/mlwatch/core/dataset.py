@@ -67,7 +67,7 @@ def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _pending_item(item_id: str, fields: Any) -> PendingItem:  # noqa: ANN401 - parsed JSON
+def _pending_item(item_id: str, fields: Any) -> PendingItem:  # parsed JSON
     """Check a meta.json's fields; an old or damaged one is a typed error, not a TypeError."""
     try:
         item = PendingItem(**fields)
@@ -188,7 +188,7 @@ class Dataset:
                 shutil.rmtree(folder, ignore_errors=True)
                 removed += 1
         for stray in self.pending_dir.iterdir():  # items a crash left without meta.json
-            if not (stray / "meta.json").exists() and now - stray.stat().st_mtime > 3600:  # noqa: PLR2004
+            if not (stray / "meta.json").exists() and now - stray.stat().st_mtime > 3600:
                 shutil.rmtree(stray, ignore_errors=True)
         return removed
 

@@ -23,7 +23,7 @@ class Header:
     @property
     def size(self) -> tuple[int, int]:
         """Width and height once upright, as OpenCV decodes it and the model sees it."""
-        if self.orientation >= 5:  # noqa: PLR2004 - 5..8 turn the frame a quarter
+        if self.orientation >= 5:  # 5..8 turn the frame a quarter
             return self.height, self.width
         return self.width, self.height
 
@@ -31,7 +31,7 @@ class Header:
 def read_header(data: bytes) -> Header:
     """Read width and height of a JPEG or PNG without decoding it."""
     if data.startswith(_PNG_SIGNATURE):
-        if len(data) < 24 or data[12:16] != b"IHDR":  # noqa: PLR2004
+        if len(data) < 24 or data[12:16] != b"IHDR":
             raise ImageError("PNG image is truncated or corrupt (no IHDR header)")
         width, height = struct.unpack(">II", data[16:24])
         return _checked(Header("png", width, height, _png_orientation(data)))

@@ -37,10 +37,10 @@ class Extent:
 def _segment(data: bytes, pos: int) -> tuple[int, int, int] | None:
     """The marker at `pos`: its code, its position and where its payload ends; None at the end."""
     while pos + 2 <= len(data):
-        if data[pos] != 0xFF:  # noqa: PLR2004
+        if data[pos] != 0xFF:  # stray bytes: libjpeg skips to the next marker
             raise ImageError("JPEG image is corrupt (bad segment marker)")
         marker = data[pos + 1]
-        if marker == 0xFF:  # noqa: PLR2004 - fill byte
+        if marker == 0xFF:  # fill byte
             pos += 1
             continue
         if marker in _STANDALONE or marker == _EOI:
@@ -73,7 +73,7 @@ def frame(data: bytes) -> Frame:
 def exif_orientation(tiff: bytes) -> int:
     """The orientation tag (1..8) of an EXIF block's first IFD; 1 if absent or unreadable."""
     order = {b"II": "<", b"MM": ">"}.get(tiff[:2])
-    if order is None or len(tiff) < 8:  # noqa: PLR2004
+    if order is None or len(tiff) < 8:
         return 1
     (ifd,) = struct.unpack(order + "I", tiff[4:8])
     if ifd + 2 > len(tiff):
@@ -84,9 +84,9 @@ def exif_orientation(tiff: bytes) -> int:
         if entry + 12 > len(tiff):
             break
         tag, kind = struct.unpack(order + "HH", tiff[entry : entry + 4])
-        if tag == _ORIENTATION_TAG and kind == 3:  # noqa: PLR2004 - SHORT
+        if tag == _ORIENTATION_TAG and kind == 3:  # SHORT
             (value,) = struct.unpack(order + "H", tiff[entry + 8 : entry + 10])
-            return value if 1 <= value <= 8 else 1  # noqa: PLR2004
+            return value if 1 <= value <= 8 else 1
     return 1
 
 
@@ -94,7 +94,7 @@ def extent(data: bytes) -> Extent:
     """Follow segments and scans to the end-of-image marker; bytes after it are not the image's."""
     pos, scans = 2, 0
     while pos < len(data):
-        if data[pos] != 0xFF:  # noqa: PLR2004 - stray bytes: libjpeg skips to the next marker
+        if data[pos] != 0xFF:
             found = _NEXT_MARKER.search(data, pos)
             if found is None:
                 break

@@ -61,11 +61,11 @@ def _flat(t: TensorInfo) -> int | None:
 def detect_layout(outputs: Sequence[TensorInfo], labels: int | None = None) -> Layout:
     """Recognise a classifier, a classifier with embedding, or an SSD detector from its outputs."""
     shapes = [list(t.shape) for t in outputs]
-    if len(outputs) == 4:  # noqa: PLR2004 - TFLite_Detection_PostProcess: boxes, classes, scores, count
-        boxes = [i for i, t in enumerate(outputs) if len(t.shape) == 3 and t.shape[2] == 4]  # noqa: PLR2004
+    if len(outputs) == 4:  # TFLite_Detection_PostProcess: boxes, classes, scores, count
+        boxes = [i for i, t in enumerate(outputs) if len(t.shape) == 3 and t.shape[2] == 4]
         count = [i for i, t in enumerate(outputs) if int(np.prod(t.shape)) == 1]
         rest = [i for i in range(4) if i not in boxes + count]
-        if len(boxes) == 1 and len(count) == 1 and len(rest) == 2:  # noqa: PLR2004
+        if len(boxes) == 1 and len(count) == 1 and len(rest) == 2:
             # The op writes classes then scores; models re-exported by TF2 permute the outputs.
             # Names keep the op's order (":1" classes, ":2" scores) where they survive.
             first, second = rest
@@ -77,7 +77,7 @@ def detect_layout(outputs: Sequence[TensorInfo], labels: int | None = None) -> L
     flat = [_flat(t) for t in outputs]
     if len(outputs) == 1 and flat[0] and flat[0] > 1:
         return Layout(Kind.CLASSIFIER, scores=0)
-    if len(outputs) == 2 and all(flat):  # noqa: PLR2004
+    if len(outputs) == 2 and all(flat):
         hinted = [
             i for i, t in enumerate(outputs) if any(h in t.name.lower() for h in _EMBEDDING_HINTS)
         ]
@@ -138,7 +138,7 @@ class DetectionFilter:
 
 
 def _integral(values: np.ndarray[Any, Any]) -> bool:
-    return bool(np.all(np.abs(values - np.round(values)) < 1e-6))  # noqa: PLR2004
+    return bool(np.all(np.abs(values - np.round(values)) < 1e-6))
 
 
 def detections(

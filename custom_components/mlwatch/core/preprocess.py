@@ -84,7 +84,7 @@ def decode(
     expected = (-(-height // factor), -(-width // factor))
     if image.shape[:2] == expected[::-1] != expected:
         # The decoder read the EXIF differently; what it turned is what the model sees.
-        header = replace(header, orientation=1 if header.orientation >= 5 else 6)  # noqa: PLR2004
+        header = replace(header, orientation=1 if header.orientation >= 5 else 6)
     elif image.shape[:2] != expected:
         raise ImageError(
             f"Decoded {image.shape[1]}x{image.shape[0]} pixels where the header says "
@@ -115,7 +115,7 @@ def input_lut(
     zero_point: int,
     mean: float | Sequence[float],
     std: float | Sequence[float],
-) -> Any:  # noqa: ANN401
+) -> Any:
     """A table from pixel value to input value: normalise, then quantize if needed.
 
     Shape (256,) for one mean/std, or (256, 1, 3) for per-channel (RGB) values, which is the

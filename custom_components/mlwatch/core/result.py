@@ -35,7 +35,7 @@ class Roi:
         if not text.strip():
             return None
         parts = [float(p) for p in text.replace(";", ",").split(",")]
-        if len(parts) != 4:  # noqa: PLR2004
+        if len(parts) != 4:
             raise ValueError("Region needs four numbers: x, y, width, height")
         return cls(*parts)
 
@@ -100,15 +100,12 @@ class ScoreView(Mapping[str, float]):
         self._values = values
 
     def __getitem__(self, label: str) -> float:
-        """The score of `label`."""
         return float(self._values[self._index[label]])
 
     def __iter__(self) -> Iterator[str]:
-        """Labels in output order."""
         return iter(self._index)
 
     def __len__(self) -> int:
-        """Number of labels."""
         return len(self._index)
 
 

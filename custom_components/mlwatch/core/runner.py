@@ -27,11 +27,11 @@ DEVICE_PATTERN = re.compile(r"^(cpu|auto|(usb|pci)(:\d+)?)$")
 def load_runtime() -> ModuleType:
     """Import the TFLite interpreter module: ai-edge-litert, else the older tflite-runtime."""
     try:
-        from ai_edge_litert import interpreter  # noqa: PLC0415 - optional, heavy
+        from ai_edge_litert import interpreter  # optional, heavy
 
     except ImportError:
         try:
-            from tflite_runtime import interpreter  # noqa: PLC0415
+            from tflite_runtime import interpreter
         except ImportError as err:
             raise RuntimeUnavailableError(
                 "No TFLite runtime is installed: install ai-edge-litert (Linux with glibc, "
@@ -115,7 +115,7 @@ class Runner:
         self.inputs = [TensorInfo.from_details(d) for d in self._interpreter.get_input_details()]
         self.outputs = [TensorInfo.from_details(d) for d in self._interpreter.get_output_details()]
         image = self.inputs[0].shape if len(self.inputs) == 1 else ()
-        if len(image) != 4 or image[3] != 3:  # noqa: PLR2004 - NHWC, RGB
+        if len(image) != 4 or image[3] != 3:  # NHWC, RGB
             shapes = [list(t.shape) for t in self.inputs]
             raise ModelError(
                 f"{model_path.name} takes inputs {shapes}; mlwatch needs one RGB image [1, H, W, 3]"
@@ -125,7 +125,7 @@ class Runner:
     @staticmethod
     def _create(
         runtime: ModuleType, data: bytes, delegates: list[Any], threads: int | None, name: str
-    ) -> Any:  # noqa: ANN401 - the runtime's Interpreter is untyped
+    ) -> Any:  # the runtime's Interpreter is untyped
         try:
             interpreter = runtime.Interpreter(
                 model_content=data, experimental_delegates=delegates or None, num_threads=threads
@@ -156,7 +156,7 @@ class Runner:
             return [self._interpreter.get_tensor(t.index) for t in self.outputs]
 
 
-def _edgetpu_delegate(runtime: ModuleType, device: str, library: str) -> Any:  # noqa: ANN401
+def _edgetpu_delegate(runtime: ModuleType, device: str, library: str) -> Any:
     """Open the Edge TPU delegate for `device`, or say precisely what is missing."""
     if problem := _plugin_problem(library):
         raise EdgeTpuNotFoundError(

@@ -30,7 +30,7 @@ class TensorInfo:
     def from_details(cls, details: dict[str, Any]) -> TensorInfo:
         """Build from an entry of `get_input_details()` / `get_output_details()`."""
         # Details come from an interpreter, which cannot run without numpy.
-        import numpy as np  # noqa: PLC0415
+        import numpy as np
 
         scale, zero_point = details.get("quantization", (0.0, 0))
         return cls(

@@ -82,9 +82,9 @@ def result_from_json(data: dict[str, Any]) -> Result:
     )
 
 
-def _embedding(values: list[float]) -> Any:  # noqa: ANN401 - numpy's array, imported late
+def _embedding(values: list[float]) -> Any:  # numpy's array, imported late
     # Only a client that asks for embeddings gets one, and it has numpy to use them.
-    import numpy as np  # noqa: PLC0415
+    import numpy as np
 
     return np.asarray(values, dtype=np.float32)
 
