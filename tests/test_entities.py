@@ -105,18 +105,18 @@ async def test_image_entity_serves_the_annotated_best_frame(
 
 
 def _draw(image: bytes, roi: Any, detections: Any) -> Any:
-    from custom_components.mlwatch.annotate import annotate  # noqa: PLC0415
+    from custom_components.mlwatch.annotate import annotate
 
     return annotate(image, roi, detections)
 
 
 async def test_annotation_draws_region_and_boxes(hass: HomeAssistant) -> None:
-    import io  # noqa: PLC0415
+    import io
 
-    from PIL import Image  # noqa: PLC0415
+    from PIL import Image
 
-    from custom_components.mlwatch.core.postprocess import Detection  # noqa: PLC0415
-    from custom_components.mlwatch.core.result import Roi  # noqa: PLC0415
+    from custom_components.mlwatch.core.postprocess import Detection
+    from custom_components.mlwatch.core.result import Roi
 
     def pixel(image: Image.Image, xy: tuple[int, int]) -> tuple[int, ...]:
         value = image.getpixel(xy)

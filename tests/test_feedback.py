@@ -143,7 +143,7 @@ async def test_review_frame_keeps_the_region_crop(
     store = await async_get_dataset(hass)
 
     def sizes() -> tuple[int, int]:
-        from PIL import Image  # noqa: PLC0415
+        from PIL import Image
 
         with Image.open(store.images / f"{response['id']}_crop.jpg") as crop:
             width, height = crop.size

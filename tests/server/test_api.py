@@ -161,7 +161,7 @@ async def test_metrics_count_requests_rejections_and_inference(serve: Serve) -> 
 async def test_each_request_logs_one_json_line(
     serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from mlwatch_server.observe import JsonFormatter  # noqa: PLC0415
+    from mlwatch_server.observe import JsonFormatter
 
     client = await serve()
     with caplog.at_level("INFO", logger="mlwatch_server"):
