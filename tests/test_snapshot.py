@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 from types import MappingProxyType
+from typing import Any
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.mlwatch.const import CONF_SCAN_INTERVAL
 from custom_components.mlwatch.coordinator import MlwatchCoordinator
 from custom_components.mlwatch.diagnostics import async_get_config_entry_diagnostics
 from custom_components.mlwatch.snapshot import Episode, MlwatchData, ReviewStats
-from tests import FakeCamera, state
+from tests import SCAN_EVERY, FakeCamera, scan, state
+
+
+@pytest.fixture
+def options(options: dict[str, Any]) -> dict[str, Any]:
+    """A periodic scan, so that a test takes a frame by moving the clock."""
+    return {**options, CONF_SCAN_INTERVAL: SCAN_EVERY.total_seconds()}
 
 
 def _coordinator(entry: MockConfigEntry) -> MlwatchCoordinator:
@@ -33,11 +42,14 @@ async def test_the_snapshot_cannot_be_changed_in_place(
 
 
 async def test_a_new_count_is_a_new_snapshot(
-    hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
 ) -> None:
     coordinator = _coordinator(loaded)
     before = coordinator.data
-    await coordinator._process_frame()
+    await scan(hass, freezer)
     assert coordinator.data is not before
     assert coordinator.data.frames_processed == before.frames_processed + 1
     assert before.frames_processed == 1  # the setup frame only: the old one is untouched
