@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
+import time
 from collections.abc import AsyncGenerator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from unittest.mock import patch
 
@@ -24,6 +25,7 @@ from custom_components.mlwatch.const import (
     DOMAIN,
     EVENT_DETECTION,
 )
+from custom_components.mlwatch.remote import RETRY_PRIMARY_AFTER
 from devtools.net import free_port
 from devtools.server import ServerProcess
 from tests import (
@@ -210,13 +212,16 @@ async def test_fallback_server_takes_over_and_the_primary_gets_its_frames_back(
             hass, {**options, CONF_BURST_SIZE: 5}, server_data(server, fallback_url=fallback.url)
         )
         await server.kill()
-        with patch("custom_components.mlwatch.remote.RETRY_PRIMARY_AFTER", 0.5):
+        # The backend's own clock, moved by hand: the loop's and the servers' stay real.
+        now = [1000.0]
+        clock = SimpleNamespace(monotonic=lambda: now[0], perf_counter=time.perf_counter)
+        with patch("custom_components.mlwatch.remote.time", clock):
             await burst(hass, entry)
             assert state(hass, TOP).state == "espresso"  # never unavailable: the fallback answered
             served = (await fallback.metrics())["inference"]["count"]  # type: ignore[index]
             assert served >= 5
             await server.start()
-            await asyncio.sleep(0.6)  # past RETRY_PRIMARY_AFTER: the primary is due again
+            now[0] += RETRY_PRIMARY_AFTER + 1  # the primary is due again
             await burst(hass, entry)
             await burst(hass, entry)
         primary = (await server.metrics())["inference"]["count"]  # type: ignore[index]
