@@ -59,6 +59,7 @@ async def test_entities_and_diagnostics_show_only_the_snapshot(
     hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
 ) -> None:
     coordinator = _coordinator(loaded)
+    await hass.async_block_till_done()  # setup's own work (the review counts) is done first
     coordinator.data = dataclasses.replace(
         coordinator.data,
         frames_dropped=42,
@@ -66,8 +67,7 @@ async def test_entities_and_diagnostics_show_only_the_snapshot(
         reviews=ReviewStats(pending=5, confirmed=3, rejected=1, precision={"cat": 0.75}),
         seen_today=MappingProxyType({"dog": 3, "cat": 1}),
     )
-    coordinator.async_update_listeners()
-    await hass.async_block_till_done()
+    coordinator.async_update_listeners()  # entities write their state right here
     assert state(hass, "sensor.front_door_frames_dropped").state == "42"
     watched = state(hass, "binary_sensor.front_door_cat")
     assert watched.state == "on"
