@@ -10,8 +10,7 @@ import asyncio
 import logging
 import re
 import shutil
-import threading
-from collections.abc import Callable, Coroutine, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -26,6 +25,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant, State
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.mlwatch.const import (
@@ -42,9 +42,10 @@ from devtools.photos import snapshot
 from devtools.server import KEY, ServerProcess
 from tests.const import CAMERA, EMPTY
 
+# Enough intervals for any burst a test starts, and the tracking of its episodes.
+MAX_BURST_STEPS = 200
 # The periodic scan of `scanning_options`: frames only come when a test moves the clock.
 SCAN_EVERY = timedelta(minutes=1)
-HANG_GUARD = 30.0  # seconds of real time before `frames_counter` gives up
 # Where HA's report_usage() logs (HA 2026.6+: "has an update listener and should use it for
 # scheduling a reload ... will stop working in Home Assistant 2026.12.0").
 FRAME_LOGGER = "homeassistant.helpers.frame"
@@ -70,7 +71,7 @@ class FakeCamera:
 
     frames: list[str | BaseException] = field(default_factory=lambda: [EMPTY])
     served: int = 0
-    delay: float = 0.0
+    gate: asyncio.Event | None = None  # while set up and not set, every frame waits: a slow camera
     size: tuple[int, int] = (1280, 720)
 
     def play(self, frames: Iterable[str | BaseException]) -> None:
@@ -81,8 +82,8 @@ class FakeCamera:
         del entity_id
         item = self.frames[min(self.served, len(self.frames) - 1)]
         self.served += 1
-        if self.delay:
-            await asyncio.sleep(self.delay)  # a slow camera, not a wait for the test
+        if self.gate is not None:
+            await self.gate.wait()
         if isinstance(item, BaseException):
             raise item
         # Encoding is slow enough to trip HA's slow-callback warning: off the loop, like real I/O.
@@ -101,21 +102,49 @@ def camera_error(message: str = "Camera is offline") -> HomeAssistantError:
     return HomeAssistantError(message)
 
 
-async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:  # noqa: ASYNC109
-    """Let the event loop run until `predicate` holds (bursts run on real time)."""
-    async with asyncio.timeout(timeout):
-        while not predicate():  # noqa: ASYNC110 - the condition lives in HA state, not an Event
-            await asyncio.sleep(0.01)
+async def step_until(
+    hass: HomeAssistant, entry: MockConfigEntry, predicate: Callable[[], bool]
+) -> None:
+    """Step the entry's burst an interval at a time until `predicate` holds."""
+    for _ in range(MAX_BURST_STEPS):
+        if predicate():
+            return
+        await step(hass, entry)
+    raise AssertionError(f"not true after {MAX_BURST_STEPS} burst intervals")
 
 
 async def burst(hass: HomeAssistant, *entries: MockConfigEntry) -> None:
-    """Start a burst on each entry with `mlwatch.scan`, and let them all run to their end."""
+    """Start a burst on each entry with `mlwatch.scan`, and step time until all have ended."""
     for entry in entries:
-        await hass.services.async_call(
-            DOMAIN, SERVICE_SCAN, {ATTR_CONFIG_ENTRY_ID: entry.entry_id}, blocking=True
-        )
-    # Bursts and their frames are the entry's background tasks: done means no frame in flight.
-    await hass.async_block_till_done(wait_background_tasks=True)
+        await start_burst(hass, entry)
+    await run_bursts(hass, *entries)
+
+
+async def start_burst(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Start a burst with `mlwatch.scan`; its first frame starts, the rest wait for time."""
+    await hass.services.async_call(
+        DOMAIN, SERVICE_SCAN, {ATTR_CONFIG_ENTRY_ID: entry.entry_id}, blocking=True
+    )
+
+
+async def run_bursts(hass: HomeAssistant, *entries: MockConfigEntry) -> None:
+    """Step each running burst one interval at a time, every frame done, until all have ended."""
+    for _ in range(MAX_BURST_STEPS):
+        # A burst's next frame is a timer: done means no frame in flight.
+        await hass.async_block_till_done(wait_background_tasks=True)
+        if not any(e.runtime_data.data.bursting for e in entries):
+            return
+        await step(hass, *entries)
+    raise AssertionError(f"bursts still running after {MAX_BURST_STEPS} intervals")
+
+
+async def step(hass: HomeAssistant, *entries: MockConfigEntry, intervals: int = 1) -> None:
+    """Move time on by the longest burst interval, `intervals` times, each frame to its end."""
+    every = timedelta(seconds=max(e.runtime_data.scheduler.config.burst_interval for e in entries))
+    for _ in range(intervals):
+        await hass.async_block_till_done(wait_background_tasks=True)
+        async_fire_time_changed(hass, dt_util.utcnow() + every)
+        await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def scan(hass: HomeAssistant, freezer: FrozenDateTimeFactory, frames: int = 1) -> None:
@@ -124,30 +153,6 @@ async def scan(hass: HomeAssistant, freezer: FrozenDateTimeFactory, frames: int 
         freezer.tick(SCAN_EVERY)
         async_fire_time_changed(hass)
         await hass.async_block_till_done(wait_background_tasks=True)
-
-
-def frames_counter(coordinator: Any) -> Callable[[int], Coroutine[Any, Any, None]]:
-    """`await until(n)`: returns once the published snapshot counts `n` processed frames."""
-    changed = asyncio.Event()
-    coordinator.async_add_listener(changed.set)
-
-    async def until(frames: int) -> None:
-        task, loop = asyncio.current_task(), asyncio.get_running_loop()
-        assert task is not None
-        # A hang guard in real seconds: under the freezer the loop's own clock stands still.
-        guard = threading.Timer(HANG_GUARD, loop.call_soon_threadsafe, (task.cancel,))
-        guard.start()
-        try:
-            while coordinator.data.frames_processed < frames:
-                await changed.wait()
-                changed.clear()
-        except asyncio.CancelledError:
-            got = coordinator.data.frames_processed
-            raise AssertionError(f"{got} frames processed, {frames} expected") from None
-        finally:
-            guard.cancel()
-
-    return until
 
 
 async def start(hass: HomeAssistant, backend: str = "local") -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,11 @@ from tests import (
     FakeCamera,
     burst,
     camera_error,
-    frames_counter,
+    run_bursts,
     scan,
+    start_burst,
     state,
-    wait_for,
+    step,
 )
 from tests.const import CAT, EMPTY
 
@@ -92,17 +94,22 @@ async def test_binary_sensor_is_on_during_the_episode(
     bus: list[Event[dict[str, Any]]],
 ) -> None:
     fake_camera.play([CAT])  # the cat stays
-    coordinator(loaded).async_start_burst()
-    await wait_for(lambda: len(bus) == 1)
+    await start_burst(hass, loaded)
+    await step(hass, loaded)  # K = 2: the second frame opens the episode
+    (detected,) = bus
     sensor = state(hass, "binary_sensor.front_door_cat")
     assert sensor.state == STATE_ON
-    assert sensor.attributes["detection_id"] == bus[0].data["detection_id"]
+    assert sensor.attributes["detection_id"] == detected.data["detection_id"]
     event_state = state(hass, "event.front_door_detection")
     assert event_state.attributes["event_type"] == "detected"
     assert event_state.attributes["label"] == "cat"
-    # While the episode is open the camera keeps being sampled, so it ends when the cat leaves.
-    fake_camera.play([EMPTY])
-    await wait_for(lambda: len(bus) == 2)
+    # While the episode is open the camera keeps being sampled, past the burst's 6 frames.
+    await step(hass, loaded, intervals=10)
+    assert loaded.runtime_data.data.bursting
+    assert len(bus) == 1
+    fake_camera.play([EMPTY])  # the cat leaves: the episode ends, and with it the burst
+    await run_bursts(hass, loaded)
+    assert [e.event_type for e in bus] == [EVENT_DETECTION, EVENT_CLEARED]
     assert state(hass, "binary_sensor.front_door_cat").state == STATE_OFF
 
 
@@ -143,7 +150,7 @@ async def test_trigger_entities_start_bursts(
         await hass.async_block_till_done()
         if bursts:
             assert c.bursting
-            await hass.async_block_till_done(wait_background_tasks=True)
+            await run_bursts(hass, entry)
             assert not c.bursting
             assert c.data.frames_processed == before + 2
         else:
@@ -153,7 +160,6 @@ async def test_trigger_entities_start_bursts(
 
 async def test_a_trigger_during_a_burst_extends_it(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     fake_camera: FakeCamera,
     entry: MockConfigEntry,
     options: dict[str, Any],
@@ -169,27 +175,17 @@ async def test_a_trigger_during_a_burst_extends_it(
     )
     assert await hass.config_entries.async_setup(entry.entry_id)
     c = coordinator(entry)
-    until = frames_counter(c)
     start = c.data.frames_processed
-
-    async def tick(frames: int) -> None:
-        freezer.tick(timedelta(seconds=0.1))
-        async_fire_time_changed(hass)
-        await until(start + frames)
-
     hass.states.async_set(DOORBELL, "on")
-    await until(start + 1)
-    await tick(2)
-    await tick(3)
+    await step(hass, entry, intervals=2)
+    assert c.data.frames_processed - start == 3
     hass.states.async_set(DOORBELL, "off")
     hass.states.async_set(DOORBELL, "on")  # second ring mid-burst: 4 frames more, from now
-    await until(start + 4)
-    for frames in (5, 6, 7):
-        await tick(frames)
-    assert c.bursting
-    freezer.tick(timedelta(seconds=0.1))
-    async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+    assert c.data.frames_processed - start == 4
+    await step(hass, entry, intervals=3)
+    assert c.bursting
+    await run_bursts(hass, entry)
     assert not c.bursting
     # The same burst, extended: a second one would have taken more frames, or dropped some.
     assert (c.data.frames_processed - start, c.data.frames_dropped) == (7, 0)
@@ -201,12 +197,15 @@ async def test_frames_that_cannot_keep_up_are_dropped_and_counted(
 ) -> None:
     c = coordinator(loaded)
     start = c.data.frames_processed
-    fake_camera.delay = 0.35  # a slow camera/backend: each frame takes ~4 burst intervals
-    await burst(hass, loaded)  # 6 ticks, 0.1 s apart
-    processed = c.data.frames_processed - start
-    assert processed + c.data.frames_dropped == 6
-    assert c.data.frames_dropped >= 3
-    assert state(hass, "sensor.front_door_frames_dropped").state == str(c.data.frames_dropped)
+    fake_camera.gate = asyncio.Event()  # a slow camera: the first frame outlasts the burst
+    await start_burst(hass, loaded)
+    for _ in range(5):  # the other 5 ticks, 0.1 s apart, while the first frame waits
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=0.1))
+        await hass.async_block_till_done()
+    fake_camera.gate.set()
+    await run_bursts(hass, loaded)
+    assert (c.data.frames_processed - start, c.data.frames_dropped) == (1, 5)
+    assert state(hass, "sensor.front_door_frames_dropped").state == "5"
 
 
 async def test_camera_failure_makes_entities_unavailable_and_they_recover(

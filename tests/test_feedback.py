@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import csv
 import errno
+from datetime import timedelta
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
@@ -281,7 +283,11 @@ async def test_frame_view_serves_pending_frames_to_logged_in_clients(
 
 
 async def test_review_budget_per_day(
-    hass: HomeAssistant, fake_camera: FakeCamera, entry: MockConfigEntry, options: dict[str, Any]
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    entry: MockConfigEntry,
+    options: dict[str, Any],
 ) -> None:
     hass.config_entries.async_update_entry(
         entry,
@@ -297,7 +303,6 @@ async def test_review_budget_per_day(
     assert await hass.config_entries.async_setup(entry.entry_id)
     requests: list[Any] = []
     hass.bus.async_listen(EVENT_REVIEW_REQUESTED, requests.append)
-    coordinator = entry.runtime_data
     fake_camera.play([CAT])
     for _ in range(3):  # three bursts, each would ask about both labels
         await burst(hass, entry)
@@ -305,7 +310,7 @@ async def test_review_budget_per_day(
     assert {r.data["label"] for r in requests} == {"Egyptian cat", "tabby"}
     assert requests[0].data["image_url"] == f"/api/mlwatch/frame/{requests[0].data['review_id']}"
     # A new day brings a new budget.
-    coordinator.reviews._asked_today._day = coordinator.reviews._asked_today._day.replace(year=2000)
+    freezer.tick(timedelta(days=1))
     await burst(hass, entry)
     assert len(requests) == 4
     await hass.config_entries.async_unload(entry.entry_id)

@@ -36,11 +36,12 @@ from tests import (
     counting_reloads,
     server_data,
     start,
+    start_burst,
     state,
+    step_until,
     submit,
     unload,
     usage_reports,
-    wait_for,
 )
 from tests.const import CAT, EMPTY, TOP
 
@@ -185,13 +186,13 @@ async def test_server_killed_mid_burst_then_back(
 ) -> None:
     entry = await add_entry(hass, {**options, CONF_BURST_SIZE: 200}, server_data(server))
     c = entry.runtime_data
-    c.async_start_burst()
-    await wait_for(lambda: c.frames_processed >= 4)
+    await start_burst(hass, entry)
+    await step_until(hass, entry, lambda: c.data.frames_processed >= 4)
     await server.kill()
-    await wait_for(lambda: state(hass, TOP).state == STATE_UNAVAILABLE)
+    await step_until(hass, entry, lambda: state(hass, TOP).state == STATE_UNAVAILABLE)
     assert state(hass, "binary_sensor.front_door_cat").state == STATE_UNAVAILABLE
     await server.start()
-    await wait_for(lambda: state(hass, TOP).state == "espresso", timeout=30)
+    await step_until(hass, entry, lambda: state(hass, TOP).state == "espresso")
     assert c.bursting  # the same burst went on through the outage
     assert caplog.text.count("Cannot classify the snapshot from camera.front_door") == 1
     assert "classified again" in caplog.text

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
@@ -12,8 +10,12 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
-from homeassistant.helpers.event import async_track_state_change_event, async_track_time_interval
+from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers.event import (
+    async_call_later,
+    async_track_state_change_event,
+    async_track_time_interval,
+)
 
 from .const import (
     CONF_BURST_INTERVAL,
@@ -76,8 +78,9 @@ class Scheduler:
         self.busy = False
         self.bursting = False
         self._remaining = 0
-        self._wake = asyncio.Event()
-        self._burst_task: asyncio.Task[None] | None = None
+        self._started = 0.0
+        self._next_tick: CALLBACK_TYPE | None = None
+        entry.async_on_unload(self._cancel_tick)
 
     @callback
     def async_start(self) -> None:
@@ -100,30 +103,34 @@ class Scheduler:
         if self.bursting:
             if not self.busy:
                 # Take the next frame now, not at the old tick up to an interval away.
-                self._wake.set()
+                self._cancel_tick()
+                self._tick()
             return
         self.bursting = True
+        self._started = time.monotonic()
         self._hooks.on_burst_started()
-        self._burst_task = self._entry.async_create_background_task(
-            self._hass, self._run_burst(), f"{DOMAIN} burst {self._name}"
-        )
+        self._tick()
 
-    async def _run_burst(self) -> None:
-        started = time.monotonic()
-        try:
-            # Keep looking while an episode is open, so that it can clear; but not forever.
-            while self._remaining > 0 or (
-                self._hooks.tracking() and time.monotonic() - started < MAX_TRACKING_SECONDS
-            ):
-                self._remaining = max(0, self._remaining - 1)
-                self._wake.clear()
-                self._start_frame()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.config.burst_interval):
-                        await self._wake.wait()
-        finally:
+    @callback
+    def _tick(self, _now: datetime | None = None) -> None:
+        """One burst step: a frame, and the next step one interval later; a timer, not a task."""
+        self._next_tick = None
+        # Keep looking while an episode is open, so that it can clear; but not forever.
+        if self._remaining <= 0 and not (
+            self._hooks.tracking() and time.monotonic() - self._started < MAX_TRACKING_SECONDS
+        ):
             self.bursting = False
-        self._hooks.on_burst_ended()
+            self._hooks.on_burst_ended()
+            return
+        self._remaining -= 1
+        self._start_frame()
+        self._next_tick = async_call_later(self._hass, self.config.burst_interval, self._tick)
+
+    @callback
+    def _cancel_tick(self) -> None:
+        if self._next_tick is not None:
+            self._next_tick()
+            self._next_tick = None
 
     @callback
     def _start_frame(self) -> None:
