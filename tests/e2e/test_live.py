@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import statistics
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +21,8 @@ CAMERA = "camera.front_door"
 ENTRIES = "/api/config/config_entries/entry"
 
 
+# A few rings prove the path in CI; bench/README.md's figures come from MLWATCH_E2E_RINGS=20.
+RINGS = max(2, int(os.environ.get("MLWATCH_E2E_RINGS", "3")))
 LOCAL = ({"next_step_id": "local"}, {"camera": CAMERA, "model": "default", "device": "cpu"})
 
 
@@ -213,7 +216,7 @@ async def test_latency_and_loop_lag(
     burst_interval: float,
     isolated: bool,
 ) -> None:
-    """Doorbell -> mlwatch_detection latency over 20 rings, and the loop's worst lag meanwhile."""
+    """Doorbell -> mlwatch_detection latency over RINGS rings, and the loop's worst lag."""
     # Back to back, a ring comes as the last episode clears, while its burst still runs (the
     # trigger wakes the burst); isolated, it waits until that burst is over (a new burst).
     entry_id = await setup_watch(live, burst_size=3, burst_interval=burst_interval)
@@ -221,7 +224,7 @@ async def test_latency_and_loop_lag(
     latencies = []
     try:
         await live.request("POST", "/api/services/looplag/report", {"reset": True})
-        for _ in range(20):
+        for _ in range(RINGS):
             if isolated:
                 await wait_burst_over(live, entry_id)
             show(frames(live)["camera"], frames(live)["cat"])
@@ -243,4 +246,4 @@ async def test_latency_and_loop_lag(
     summary += f" {len(latencies)} rings: p50 {p50:.0f} ms, p95 {p95:.0f} ms;"
     summary += f" event loop worst lag while bursting: {lag:.1f} ms"
     print("\n" + summary)  # noqa: T201
-    assert len(latencies) == 20
+    assert len(latencies) == RINGS
