@@ -1,7 +1,8 @@
 """The feedback dataset: pending detections, verdicts and exports that a crash cannot corrupt.
 
-Layout under the root: `pending/<id>/{frame.jpg,crop.jpg,meta.json}` (meta.json is written
-last, so a half-written item is invisible), `dataset/images/<id>{,_crop}.jpg` and
+Layout under the root: `pending/<id>/{frame.jpg,crop.jpg,embedding.bin,meta.json}` (meta.json
+is written last, so a half-written item is invisible), `dataset/images/<id>{,_crop}.jpg`,
+`dataset/images/<id>.emb` (the model's embedding, see `embedding.py`, when there is one) and
 `dataset/verdicts.jsonl`, an append-only log of verdicts in which the last line per id wins
 (see `verdicts.py`). Exports are written to a temp folder and renamed when complete.
 """
@@ -13,76 +14,32 @@ import logging
 import shutil
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .errors import CorruptItemError, DatasetError, InvalidLabelError, UnknownItemError
+from .errors import CorruptItemError, DatasetError, UnknownItemError
 from .export import export
 from .files import atomic_write, os_error, sweep_temp
-from .labels import MAX_LABEL_BYTES, valid_label_name
+from .items import PendingItem, check_id, check_label, new_id, pending_item
 from .verdicts import FIELDS, ID_PATTERN, VERDICTS, Row, VerdictLog
 
-__all__ = ["FIELDS", "ID_PATTERN", "VERDICTS", "Dataset", "PendingItem", "atomic_write"]
+__all__ = [
+    "FIELDS",
+    "ID_PATTERN",
+    "VERDICTS",
+    "Dataset",
+    "PendingItem",
+    "atomic_write",
+    "check_label",
+    "new_id",
+]
 _LOGGER = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class PendingItem:
-    """A detection (or a review request) waiting for the user's verdict."""
-
-    id: str
-    camera: str
-    label: str
-    source: str  # "detection", "review" or "manual"
-    scores: dict[str, float]
-    model_sha256: str
-    time: float = field(default_factory=time.time)
-
-
-def new_id() -> str:
-    """An id for a detection or review: 32 hex digits, safe as a file name."""
-    return uuid.uuid4().hex
-
-
-def _check_id(item_id: str) -> str:
-    if not ID_PATTERN.fullmatch(item_id):
-        raise UnknownItemError(f"{item_id!r} is not a detection id")
-    return item_id
-
-
-def check_label(label: str) -> str:
-    """Refuse labels that could leave the dataset folder or are not printable."""
-    if not valid_label_name(label):
-        raise InvalidLabelError(
-            f"{label!r} cannot be a label: no '/', '\\', '..' or control characters, "
-            f"1-{MAX_LABEL_BYTES} bytes in UTF-8"
-        )
-    return label
-
-
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _pending_item(item_id: str, fields: Any) -> PendingItem:  # parsed JSON
-    """Check a meta.json's fields; an old or damaged one is a typed error, not a TypeError."""
-    try:
-        item = PendingItem(**fields)
-    except TypeError as err:
-        raise CorruptItemError(f"Pending detection {item_id} has unknown fields: {err}") from err
-    texts = (item.id, item.camera, item.label, item.source, item.model_sha256)
-    if not (
-        item.id == item_id
-        and all(isinstance(t, str) for t in texts)
-        and isinstance(item.scores, dict)
-        and all(isinstance(k, str) and _number(v) for k, v in item.scores.items())
-        and _number(item.time)
-    ):
-        raise CorruptItemError(f"Pending detection {item_id} has invalid fields")
-    return item
+# A filed item's frame, the crop the model saw, and its packed embedding (if any).
+type Files = tuple[bytes, bytes, bytes | None]
 
 
 class Dataset:
@@ -116,27 +73,31 @@ class Dataset:
 
     # Pending items -------------------------------------------------------------------------
 
-    def add_pending(self, item: PendingItem, frame: bytes, crop: bytes) -> None:
-        """Keep a frame until the user's verdict arrives (or it expires)."""
-        folder = self.pending_dir / _check_id(item.id)
+    def add_pending(
+        self, item: PendingItem, frame: bytes, crop: bytes, embedding: bytes | None = None
+    ) -> None:
+        """Keep a frame (and its packed embedding) until the user's verdict arrives or expires."""
+        folder = self.pending_dir / check_id(item.id)
         try:
             folder.mkdir(exist_ok=True)
         except OSError as err:
             raise os_error(err, "a pending detection") from err
         atomic_write(folder / "frame.jpg", frame)
         atomic_write(folder / "crop.jpg", crop)
+        if embedding:
+            atomic_write(folder / "embedding.bin", embedding)
         atomic_write(folder / "meta.json", json.dumps(asdict(item)).encode())
 
     def pending(self, item_id: str) -> PendingItem:
         """A pending item by id."""
-        meta = self.pending_dir / _check_id(item_id) / "meta.json"
+        meta = self.pending_dir / check_id(item_id) / "meta.json"
         try:
             fields = json.loads(meta.read_bytes())
         except FileNotFoundError as err:
             raise UnknownItemError(f"No pending detection {item_id} (unknown or expired)") from err
         except (OSError, ValueError) as err:  # a folder in its place, bad JSON or UTF-8
             raise CorruptItemError(f"Pending detection {item_id} cannot be read: {err}") from err
-        return _pending_item(item_id, fields)
+        return pending_item(item_id, fields)
 
     def pending_ids(self) -> list[str]:
         """Ids of complete pending items, oldest first."""
@@ -168,9 +129,7 @@ class Dataset:
 
     def frame_path(self, item_id: str, kind: str = "frame") -> Path:
         """Where a pending item's frame or crop lies (for serving it to the phone)."""
-        path = (
-            self.pending_dir / _check_id(item_id) / f"{'crop' if kind == 'crop' else 'frame'}.jpg"
-        )
+        path = self.pending_dir / check_id(item_id) / f"{'crop' if kind == 'crop' else 'frame'}.jpg"
         if not path.is_file():
             raise UnknownItemError(f"No pending detection {item_id} (unknown or expired)")
         return path
@@ -199,31 +158,66 @@ class Dataset:
         if verdict not in VERDICTS:
             raise DatasetError(f"Verdict must be one of {VERDICTS}")
         item = self.pending(item_id)
-        folder = self.pending_dir / item.id
+        return self._file(item, self._pending_files(item.id), verdict, label)
+
+    def teach(self, item_id: str, label: str, verdict: str) -> dict[str, str]:
+        """File a pending item's frame again, as a new example of any `label`, yes or no."""
+        if verdict not in VERDICTS:
+            raise DatasetError(f"Verdict must be one of {VERDICTS}")
+        kept = self.pending(item_id)
+        item = PendingItem(
+            new_id(), kept.camera, label, "teach", kept.scores, kept.model_sha256, self._clock()
+        )
+        return self._file(item, self._pending_files(kept.id), verdict, None)
+
+    def _pending_files(self, item_id: str) -> Files:
+        folder = self.pending_dir / item_id
         try:
             frame = (folder / "frame.jpg").read_bytes()
             crop = (folder / "crop.jpg").read_bytes()
+            embedding = (folder / "embedding.bin").read_bytes()
         except FileNotFoundError as err:
-            raise UnknownItemError(f"No pending detection {item_id} (unknown or expired)") from err
+            if err.filename != str(folder / "embedding.bin"):
+                raise UnknownItemError(
+                    f"No pending detection {item_id} (unknown or expired)"
+                ) from err
+            embedding = None  # kept before embeddings were, or by a backend without them
         except OSError as err:
             raise CorruptItemError(f"Pending detection {item_id} cannot be read: {err}") from err
-        return self._file(item, frame, crop, verdict, label)
+        return frame, crop, embedding
 
     def add_example(
-        self, item: PendingItem, frame: bytes, crop: bytes, verdict: str
+        self,
+        item: PendingItem,
+        frame: bytes,
+        crop: bytes,
+        verdict: str,
+        embedding: bytes | None = None,
     ) -> dict[str, str]:
         """File a frame the user labelled themselves (a miss the model never flagged)."""
         if verdict not in VERDICTS:
             raise DatasetError(f"Verdict must be one of {VERDICTS}")
-        return self._file(item, frame, crop, verdict, None)
+        return self._file(item, (frame, crop, embedding), verdict, None)
+
+    def embedding(self, item_id: str) -> bytes | None:
+        """A filed item's packed embedding, or None when it was filed without one."""
+        try:
+            return (self.images / f"{check_id(item_id)}.emb").read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            raise os_error(err, "an embedding", "read") from err
 
     def _file(
-        self, item: PendingItem, frame: bytes, crop: bytes, verdict: str, label: str | None
+        self, item: PendingItem, files: Files, verdict: str, label: str | None
     ) -> dict[str, str]:
+        frame, crop, embedding = files
         check_label(item.label)
         corrected = check_label(label) if label and label != item.label else ""
         atomic_write(self.images / f"{item.id}.jpg", frame)
         atomic_write(self.images / f"{item.id}_crop.jpg", crop)
+        if embedding:  # before the verdict line, so that no answer points at a half file
+            atomic_write(self.images / f"{item.id}.emb", embedding)
         row = {
             "id": item.id,
             "camera": item.camera,

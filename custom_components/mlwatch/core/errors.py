@@ -73,3 +73,9 @@ class CorruptItemError(UnknownItemError):
     """A kept detection whose files are damaged or in a format we do not know; it is skipped."""
 
     key = "corrupt_item"
+
+
+class CorruptEmbeddingError(DatasetError):
+    """A kept embedding that is damaged or in a format we do not know; it is computed again."""
+
+    key = "corrupt_embedding"

@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     # Only annotations: the remote backend builds results where numpy may be missing (HA OS).
+    from array import array
+
     import numpy as np
+
+    # In process numpy's float32 vector; from a server the standard library's array("f").
+    type Vector = np.ndarray[Any, Any] | array[float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +121,7 @@ class Result:
     top: list[tuple[str, float]]
     scores: Mapping[str, float]
     detections: list[Detection]
-    embedding: np.ndarray[Any, Any] | None
+    embedding: Vector | None
     timings: Timings
     frame_size: tuple[int, int]
     roi: Roi = FULL_FRAME

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 from .result import FULL_FRAME, Detection, Result, Roi, Timings, best_per_label
@@ -43,8 +44,7 @@ def result_to_json(result: Result, *, embedding: bool = False) -> dict[str, Any]
         },
     }
     if embedding and result.embedding is not None:
-        # The array's own methods: numpy rounding as before, without importing numpy here.
-        data["embedding"] = result.embedding.astype("float64").round(_DIGITS).tolist()
+        data["embedding"] = [round(float(v), _DIGITS) for v in result.embedding]
     return data
 
 
@@ -82,11 +82,9 @@ def result_from_json(data: dict[str, Any]) -> Result:
     )
 
 
-def _embedding(values: list[float]) -> Any:  # numpy's array, imported late
-    # Only a client that asks for embeddings gets one, and it has numpy to use them.
-    import numpy as np
-
-    return np.asarray(values, dtype=np.float32)
+def _embedding(values: list[float]) -> array[float]:
+    # A float32 array of the standard library: HA OS's remote path has no numpy for mlwatch.
+    return array("f", (float(v) for v in values))
 
 
 def deepstack_to_json(

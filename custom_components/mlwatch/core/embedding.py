@@ -1,0 +1,54 @@
+"""An embedding kept with an answer: int8 codes and one scale, with the model that made it.
+
+Standard library only, so that HA OS's remote path can keep embeddings without numpy. The
+layout is `MLWE`, a format byte, the dimension (uint16), the scale (float32), the model's
+sha256 (32 bytes) and one signed byte per dimension, all little-endian.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from array import array
+from collections.abc import Iterable
+
+from .errors import CorruptEmbeddingError
+
+MAGIC = b"MLWE"
+FORMAT = 1
+_HEADER = struct.Struct("<4sBHf32s")
+_LIMIT = 127  # symmetric codes: -127..127, so that the scale maps both signs alike
+MAX_DIMS = 65535
+
+
+def pack(vector: Iterable[float], model_sha256: str) -> bytes:
+    """The vector as int8 codes with one scale; `model_sha256` is the model's hex digest."""
+    values = [float(v) for v in vector]
+    if not values or len(values) > MAX_DIMS or not all(math.isfinite(v) for v in values):
+        raise CorruptEmbeddingError(f"An embedding needs 1-{MAX_DIMS} finite values")
+    try:
+        digest = bytes.fromhex(model_sha256) if model_sha256 else bytes(32)
+    except ValueError as err:
+        raise CorruptEmbeddingError(f"{model_sha256!r} is not a sha256 digest") from err
+    if len(digest) != len(bytes(32)):
+        raise CorruptEmbeddingError(f"{model_sha256!r} is not a sha256 digest")
+    peak = max(abs(v) for v in values)
+    scale = peak / _LIMIT if peak > 0 else 1.0
+    codes = array("b", (max(-_LIMIT, min(_LIMIT, round(v / scale))) for v in values))
+    return _HEADER.pack(MAGIC, FORMAT, len(values), scale, digest) + codes.tobytes()
+
+
+def unpack(data: bytes) -> tuple[array[float], str]:
+    """The vector (float32) and the model's sha256 ("" when unknown); a damaged one is typed."""
+    if len(data) < _HEADER.size:
+        raise CorruptEmbeddingError("The embedding is cut short")
+    magic, version, dims, scale, digest = _HEADER.unpack_from(data)
+    if magic != MAGIC or version != FORMAT:
+        raise CorruptEmbeddingError("Not an embedding in a format mlwatch knows")
+    if dims == 0 or len(data) != _HEADER.size + dims or not (math.isfinite(scale) and scale > 0):
+        raise CorruptEmbeddingError("The embedding's size or scale is damaged")
+    codes = array("b", data[_HEADER.size :])
+    if any(c < -_LIMIT for c in codes):
+        raise CorruptEmbeddingError("The embedding holds a code it cannot have")
+    sha = "" if digest == bytes(32) else digest.hex()
+    return array("f", (c * scale for c in codes)), sha
