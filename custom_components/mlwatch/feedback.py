@@ -20,9 +20,11 @@ from homeassistant.util.hass_dict import HassKey
 from .annotate import crop
 from .const import DATASET_DIR, DOMAIN, FRAME_URL, SIGNAL_DATASET_UPDATED
 from .core.dataset import Dataset, PendingItem
+from .core.embedding import pack
 from .core.errors import DatasetError, DatasetFullError, InvalidLabelError, UnknownItemError
-from .core.result import FULL_FRAME, Result, Roi
+from .core.result import FULL_FRAME, Result
 from .errors import translated
+from .frame import Frame
 
 _LOGGER = logging.getLogger(__name__)
 DATA_DATASET: HassKey[Dataset] = HassKey(f"{DOMAIN}_dataset")
@@ -85,21 +87,30 @@ def pending_item(
     return PendingItem(item_id, camera, label, source, scores, model_sha256)
 
 
-def _save(
-    store: Dataset, item: PendingItem, frame: bytes, roi: Roi, *, days: float, mb: float
-) -> None:
-    """Executor: write the frame and the crop the model saw, then enforce the bounds."""
-    store.add_pending(item, frame, crop(frame, None if roi == FULL_FRAME else roi))
+def packed_embedding(result: Result, model_sha256: str) -> bytes | None:
+    """Executor: the frame's embedding as the dataset keeps it, when the backend gave one."""
+    return None if result.embedding is None else pack(result.embedding, model_sha256)
+
+
+def _save(store: Dataset, item: PendingItem, frame: Frame, *, days: float, mb: float) -> None:
+    """Executor: write the frame, the crop the model saw and its embedding; enforce the bounds."""
+    roi = frame.result.roi
+    store.add_pending(
+        item,
+        frame.image,
+        crop(frame.image, None if roi == FULL_FRAME else roi),
+        packed_embedding(frame.result, item.model_sha256),
+    )
     store.prune(max_age=days * 86400, max_bytes=int(mb * 1024 * 1024))
 
 
 async def async_save_pending(
-    hass: HomeAssistant, item: PendingItem, frame: bytes, roi: Roi, *, days: float, mb: float
+    hass: HomeAssistant, item: PendingItem, frame: Frame, *, days: float, mb: float
 ) -> bool:
     """Keep a detection's frame for a later verdict; a broken dataset is an issue, not a crash."""
     try:
         store = await async_get_dataset(hass)
-        await hass.async_add_executor_job(partial(_save, store, item, frame, roi, days=days, mb=mb))
+        await hass.async_add_executor_job(partial(_save, store, item, frame, days=days, mb=mb))
     except DatasetError as err:
         async_report(hass, err)
         _LOGGER.warning("Could not keep detection %s for review: %s", item.id, err)

@@ -170,7 +170,10 @@ class MlwatchServerBackend(_HttpBackend):
 
     async def classify(self, image: bytes, roi: Roi | None = None) -> Result:
         """Send the frame, get the result as the in-process backend would give it."""
-        params = {} if roi is None else {"roi": f"{roi.x},{roi.y},{roi.width},{roi.height}"}
+        # The embedding too: the personal model learns from it (issue 13), as in process.
+        params = {"embedding": "1"}
+        if roi is not None:
+            params["roi"] = f"{roi.x},{roi.y},{roi.width},{roi.height}"
         url, body = await self._request(
             "POST",
             "/v1/mlwatch/classify",

@@ -118,12 +118,7 @@ class Reviews:
             model_sha256=self.model_sha256,
         )
         return await async_save_pending(
-            self.hass,
-            item,
-            frame.image,
-            frame.result.roi,
-            days=self.settings.days,
-            mb=self.settings.mb,
+            self.hass, item, frame, days=self.settings.days, mb=self.settings.mb
         )
 
     @callback

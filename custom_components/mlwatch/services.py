@@ -43,10 +43,16 @@ from .const import (
 from .coordinator import MlwatchConfigEntry, MlwatchCoordinator
 from .core.dataset import VERDICTS, Dataset, PendingItem, check_label, new_id
 from .core.errors import DatasetError, InvalidLabelError, UnknownItemError
-from .core.result import FULL_FRAME, Roi
+from .core.result import FULL_FRAME
 from .core.wire import result_to_json
 from .errors import translated
-from .feedback import async_get_dataset, async_report, async_written, pending_item
+from .feedback import (
+    async_get_dataset,
+    async_report,
+    async_written,
+    packed_embedding,
+    pending_item,
+)
 from .frame import Frame
 from .validation import vol
 
@@ -158,11 +164,16 @@ def _verdict_handler(verdict: str) -> Callable[[ServiceCall], Coroutine[Any, Any
     return handle
 
 
-def _file_example(
-    store: Dataset, item: PendingItem, image: bytes, verdict: str, roi: Roi
-) -> dict[str, str]:
-    """Executor: crop like the model does, then file the example."""
-    return store.add_example(item, image, crop(image, None if roi == FULL_FRAME else roi), verdict)
+def _file_example(store: Dataset, item: PendingItem, frame: Frame, verdict: str) -> dict[str, str]:
+    """Executor: crop like the model does, then file the example with its embedding."""
+    roi, image = frame.result.roi, frame.image
+    return store.add_example(
+        item,
+        image,
+        crop(image, None if roi == FULL_FRAME else roi),
+        verdict,
+        packed_embedding(frame.result, item.model_sha256),
+    )
 
 
 async def _review_frame(call: ServiceCall) -> ServiceResponse:
@@ -183,13 +194,7 @@ async def _review_frame(call: ServiceCall) -> ServiceResponse:
         watched=coordinator.watched,
         model_sha256=coordinator.backend.info.sha256,
     )
-    job = partial(
-        _file_example,
-        item=item,
-        image=frame.image,
-        verdict=call.data[ATTR_VERDICT],
-        roi=frame.result.roi,
-    )
+    job = partial(_file_example, item=item, frame=frame, verdict=call.data[ATTR_VERDICT])
     row = await _run(call.hass, job)
     return {k: row[k] for k in ("id", "camera", "label", "verdict")}
 
