@@ -1,0 +1,397 @@
+"""Would learning help on this camera? The personal model against the base model on a frame folder.
+
+Run: .venv/bin/python bench/learning.py --dataset DIR [--shots 5] [--reps 20] [--roi x,y,w,h]
+    [--seed 0] [--json]
+
+DIR is ImageFolder (DIR/<label>/*.jpg plus DIR/none/*.jpg) or an `export_dataset` output
+(DIR/positives/<label>/, DIR/negatives/<label>/). The bundled model sees every frame once; then, per
+label and per draw, `--shots` frames of every folder are the answers (the label's own confirmed, the
+others rejected for it), the personal model trains on them, and every other frame tests it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib
+import json
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import _repo  # noqa: F401 - before devtools: puts the repo root on sys.path
+import numpy as np
+from pipeline import load_engine
+
+from devtools import DEFAULT_LABELS, DEFAULT_MODEL
+
+NONE = "none"
+SUFFIXES = {".jpg", ".jpeg", ".png"}
+# The integration's defaults (const.DEFAULT_OPTIONS), read here without importing Home Assistant.
+ON_THRESHOLD = 0.6
+OFF_THRESHOLD = 0.3
+K, N = 3, 5
+BURST_SIZE, BURST_INTERVAL = 10, 1.0
+EPISODES = 10  # per draw, of each kind: visits of the label, and visits of anything else
+FRAME_TIMINGS = 200
+
+Array = np.ndarray[Any, Any]
+
+
+@dataclass(slots=True)
+class Task:
+    """One label's universe: which frames may be answers or tests, their folders, the truth."""
+
+    label: str
+    frames: list[int]  # indices into the embedding matrix
+    groups: dict[str, list[int]]  # folder -> frames; shots are drawn from each
+    positive: set[int] = field(default_factory=set)
+
+
+def images(folder: Path) -> list[Path]:
+    """The image files of one folder, in name order."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+
+
+def discover(root: Path) -> tuple[list[Path], list[Task]]:
+    """The frames and per-label tasks of an ImageFolder tree or an `export_dataset` output."""
+    files: list[Path] = []
+    index: dict[Path, int] = {}
+
+    def ids(paths: list[Path]) -> list[int]:
+        out = []
+        for p in paths:
+            if p not in index:
+                index[p] = len(files)
+                files.append(p)
+            out.append(index[p])
+        return out
+
+    if (root / "positives").is_dir():
+        # Export layout: a frame rejected for L says nothing about M, so negatives/L belongs only to
+        # L's task; the same crop filed under two folders (a correction) is one frame.
+        positives = {d.name: d for d in sorted((root / "positives").iterdir()) if d.is_dir()}
+        by_stem: dict[str, Path] = {}
+        for d in positives.values():
+            for p in images(d):
+                by_stem.setdefault(p.stem, p)
+        pos_groups = {
+            name: ids([by_stem[p.stem] for p in images(d)]) for name, d in positives.items()
+        }
+        tasks = []
+        for label in positives:
+            groups = {f"positives/{k}": v for k, v in pos_groups.items()}
+            rejected = root / "negatives" / label
+            if rejected.is_dir():
+                neg = [by_stem.get(p.stem, p) for p in images(rejected)]
+                own = set(pos_groups[label])
+                groups[f"negatives/{label}"] = [i for i in ids(neg) if i not in own]
+            tasks.append(_task(label, groups, set(pos_groups[label])))
+        return files, tasks
+    folders = {d.name: ids(images(d)) for d in sorted(root.iterdir()) if d.is_dir()}
+    folders = {name: v for name, v in folders.items() if v}
+    tasks = [_task(label, folders, set(v)) for label, v in folders.items() if label != NONE]
+    return files, tasks
+
+
+def _task(label: str, groups: dict[str, list[int]], positive: set[int]) -> Task:
+    frames = sorted({i for v in groups.values() for i in v})
+    return Task(label, frames, {k: v for k, v in groups.items() if v}, positive)
+
+
+def prf(predicted: Array, truth: Array) -> tuple[float, float, float]:
+    """Precision, recall and F1; no prediction at all counts as precision 0 (sklearn's choice)."""
+    tp = float(np.sum(predicted & truth))
+    fp = float(np.sum(predicted & ~truth))
+    fn = float(np.sum(~predicted & truth))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def episodes(
+    debounce: Any, scores: Array, truth: Array, rng: np.random.Generator, label: str
+) -> tuple[int, int, int, int]:
+    """Bursts of test frames through the real debouncer: (missed, positive, false alarms, negative).
+
+    A visit of the label is BURST_SIZE of its test frames; any other visit is BURST_SIZE test frames
+    of one other folder (the empty mat included). Each episode gets a fresh debouncer.
+    """
+    config = debounce.DebounceConfig(
+        on_threshold=ON_THRESHOLD, off_threshold=OFF_THRESHOLD, k=K, n=N
+    )
+    pos = np.flatnonzero(truth)
+    neg = np.flatnonzero(~truth)
+    missed = alarms = 0
+    for kind, pool in (("pos", pos), ("neg", neg)):
+        for _ in range(EPISODES if len(pool) else 0):
+            picks = rng.choice(pool, BURST_SIZE, replace=len(pool) < BURST_SIZE)
+            clock = [0.0]
+            deb = debounce.Debouncer([label], config, lambda c=clock: c[0])
+            fired = False
+            for i in picks:
+                clock[0] += BURST_INTERVAL
+                fired |= any(
+                    isinstance(e, debounce.Detected)
+                    for e in deb.update({label: float(scores[i])}, int(i))
+                )
+            if kind == "pos":
+                missed += not fired
+            else:
+                alarms += fired
+    return missed, EPISODES if len(pos) else 0, alarms, EPISODES if len(neg) else 0
+
+
+@dataclass(slots=True)
+class Frames:
+    """What the bundled model made of every frame, computed once."""
+
+    embeddings: Array
+    base: dict[str, Array]  # label or group -> score per frame, for the labels the model knows
+    classify_ms: list[float]
+
+
+@dataclass(slots=True)
+class Outcome:
+    """One label's figures over all draws."""
+
+    label: str
+    kind: str
+    frames: int
+    entry: dict[str, Any]
+    events: dict[str, list[int]]  # base/personal -> missed, positive, false alarms, negative
+
+
+def embed(clf: Any, files: list[Path], roi: Any, known: set[str]) -> Frames:
+    """Run the bundled model once per frame: every draw reuses the embeddings and base scores."""
+    embeddings: list[Array] = []
+    base: dict[str, list[float]] = {label: [] for label in known}
+    classify_ms: list[float] = []
+    for path in files:
+        t0 = time.perf_counter()
+        result = clf.classify(path.read_bytes(), roi)
+        classify_ms.append((time.perf_counter() - t0) * 1000)
+        if result.embedding is None:
+            sys.exit("the model gives no embedding: nothing to learn from")
+        embeddings.append(np.asarray(result.embedding, np.float32))
+        for label in known:
+            base[label].append(result.score(label))
+    return Frames(
+        np.stack(embeddings),
+        {label: np.asarray(v, np.float32) for label, v in base.items()},
+        classify_ms,
+    )
+
+
+def draw(task: Task, shots: int, rng: np.random.Generator) -> tuple[list[int], Array]:
+    """The answers (`shots` of every folder, in a random order) and the test frames."""
+    answers: list[int] = []
+    for group in task.groups.values():
+        answers.extend(int(i) for i in rng.choice(group, min(shots, len(group)), replace=False))
+    rng.shuffle(answers)  # answers arrive in no particular order
+    chosen = set(answers)
+    return answers, np.asarray([i for i in task.frames if i not in chosen], np.int64)
+
+
+def answers_for(learning: Any, frames: Frames, task: Task, picks: list[int]) -> list[Any]:
+    """The picked frames as the user's answers for the task's label, one second apart."""
+    base = frames.base.get(task.label)
+    return [
+        learning.Answer(
+            embedding=frames.embeddings[i],
+            base_score=None if base is None else float(base[i]),
+            positive=i in task.positive,
+            time=float(t),
+        )
+        for t, i in enumerate(picks)
+    ]
+
+
+def measure(
+    modules: dict[str, Any], frames: Frames, task: Task, args: argparse.Namespace, sha256: str
+) -> Outcome | None:
+    """The protocol for one label: `--reps` draws, train on the answers, test on the rest."""
+    learning, debounce = modules["learning"], modules["debounce"]
+    rng = np.random.default_rng([args.seed, *task.label.encode()])
+    kind = "base" if task.label in frames.base else "new"
+    base = frames.base.get(task.label)
+    personal: list[tuple[float, float, float]] = []
+    base_prf: list[tuple[float, float, float]] = []
+    train_ms: list[float] = []
+    events = {"base": [0, 0, 0, 0], "personal": [0, 0, 0, 0]}
+    head = None
+    for _ in range(args.reps):
+        picks, test = draw(task, args.shots, rng)
+        if not len(test):
+            continue
+        answers = answers_for(learning, frames, task, picks)
+        t0 = time.perf_counter()
+        head = learning.train(
+            answers, label=task.label, kind=kind, model_sha256=sha256, now=float(len(answers))
+        )
+        train_ms.append((time.perf_counter() - t0) * 1000)
+        truth = np.asarray([i in task.positive for i in test])
+        test_base = base[test] if base is not None else np.zeros(len(test), np.float32)
+        mine = np.asarray(head.scores(frames.embeddings[test], test_base), np.float64)
+        personal.append(prf(mine >= ON_THRESHOLD, truth))
+        visits = int(rng.integers(2**32))  # base and personal see the very same episodes
+        runs = [("personal", mine)] + ([("base", test_base)] if base is not None else [])
+        for name, values in runs:
+            got = episodes(debounce, values, truth, np.random.default_rng(visits), task.label)
+            events[name] = [a + b for a, b in zip(events[name], got, strict=True)]
+        if base is not None:
+            base_prf.append(prf(test_base >= ON_THRESHOLD, truth))
+    if head is None:
+        return None
+    p = np.asarray(personal)
+    entry: dict[str, Any] = {
+        "personal": {
+            "precision": round(float(p[:, 0].mean()), 4),
+            "recall": round(float(p[:, 1].mean()), 4),
+            "f1": round(float(p[:, 2].mean()), 4),
+            "f1_min": round(float(p[:, 2].min()), 4),
+        },
+        "base": None,
+        "train_ms": round(statistics.median(train_ms), 3),
+        "frame_ms": round(_frame_ms(head, frames.embeddings, base), 4),
+    }
+    if base_prf:
+        b = np.asarray(base_prf).mean(axis=0)
+        entry["base"] = dict(
+            zip(("precision", "recall", "f1"), (round(float(v), 4) for v in b), strict=True)
+        )
+    return Outcome(task.label, kind, len(task.positive), entry, events)
+
+
+def train_at_scale(
+    learning: Any, frames: Frames, task: Task, sha256: str, *, count: int, seed: int
+) -> float:
+    """Milliseconds to train on `count` answers: the set's frames resampled with a little noise."""
+    rng = np.random.default_rng(seed)
+    picks = [int(i) for i in rng.choice(task.frames, count)]
+    jittered = Frames(
+        frames.embeddings + np.asarray(rng.normal(0, 0.01, frames.embeddings.shape), np.float32),
+        frames.base,
+        frames.classify_ms,
+    )
+    answers = answers_for(learning, jittered, task, picks)
+    kind = "base" if task.label in frames.base else "new"
+    t0 = time.perf_counter()
+    learning.train(answers, label=task.label, kind=kind, model_sha256=sha256, now=float(count))
+    return (time.perf_counter() - t0) * 1000
+
+
+def print_tables(outcomes: list[Outcome], classify_ms: float) -> None:
+    """The per-label table and the episode table, as Markdown."""
+    print(
+        "\n| label | kind | frames | personal P | R | F1 | F1 min | base P | R | F1 "
+        "| train ms | frame ms |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for o in outcomes:
+        pe, be = o.entry["personal"], o.entry["base"]
+        keys = ("precision", "recall", "f1")
+        bcols = " | ".join(f"{be[k]:.3f}" for k in keys) if be else "— | — | —"
+        pcols = " | ".join(f"{pe[k]:.3f}" for k in (*keys, "f1_min"))
+        print(
+            f"| {o.label} | {o.kind} | {o.frames} | {pcols} | {bcols} "
+            f"| {o.entry['train_ms']:.2f} | {o.entry['frame_ms']:.4f} |"
+        )
+    print(f"\nclassify() median {classify_ms:.2f} ms per frame, measured in the same run.")
+    print("\nEpisodes through the debouncer: false alarms per 100 visits of anything else, missed")
+    print("visits of the label.")
+    print(
+        "| label | personal: false alarms /100 | missed | base: false alarms /100 | missed "
+        "| frame ms / classify ms |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for o in outcomes:
+        cols = []
+        for name in ("personal", "base"):
+            missed, pos, alarms, neg = o.events[name]
+            if name == "base" and o.entry["base"] is None:
+                cols.append("— | —")
+            else:
+                cols.append(f"{100 * alarms / max(neg, 1):.1f} | {missed} of {pos}")
+        print(f"| {o.label} | {cols[0]} | {cols[1]} | {o.entry['frame_ms'] / classify_ms:.4f} |")
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """Measure, print the report, and return the JSON object."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--dataset", type=Path, required=True)
+    parser.add_argument("--shots", type=int, default=5)
+    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--roi", default="", help="x,y,w,h as fractions of the frame")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2, help="interpreter threads")
+    parser.add_argument("--scale", type=int, default=5000, help="answers for the big retrain")
+    parser.add_argument("--json", action="store_true", help="end with one line of JSON")
+    args = parser.parse_args(argv)
+
+    engine = load_engine()
+    modules = {
+        "learning": importlib.import_module("mlwatch_core.learning"),
+        "debounce": importlib.import_module("mlwatch_core.debounce"),
+    }
+    roi = importlib.import_module("mlwatch_core.result").Roi.parse(args.roi)
+    settings = engine.Settings(num_threads=args.threads)
+    clf = engine.Classifier(DEFAULT_MODEL, DEFAULT_LABELS, settings)
+    sha256 = hashlib.sha256(DEFAULT_MODEL.read_bytes()).hexdigest()
+
+    files, tasks = discover(args.dataset)
+    if not tasks:
+        parser.error(f"{args.dataset} has no label folders")
+    known = {t.label for t in tasks if t.label in clf.groups or t.label in clf.labels}
+    frames = embed(clf, files, roi, known)
+    classify_ms = statistics.median(frames.classify_ms)
+    print(
+        f"{args.dataset}: {len(files)} frames, labels {', '.join(t.label for t in tasks)}; "
+        f"shots {args.shots}, reps {args.reps}, seed {args.seed}, threshold {ON_THRESHOLD}, "
+        f"K={K} of N={N}, bursts of {BURST_SIZE}; {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}"
+    )
+    outcomes = [o for t in tasks if (o := measure(modules, frames, t, args, sha256))]
+    print_tables(outcomes, classify_ms)
+    if args.scale:
+        for kind in ("base", "new"):
+            task = next((t for t in tasks if (t.label in known) == (kind == "base")), None)
+            if task is not None:
+                ms = train_at_scale(
+                    modules["learning"], frames, task, sha256, count=args.scale, seed=args.seed
+                )
+                print(
+                    f"\ntraining on {args.scale} answers ({kind} label {task.label}): {ms:.1f} ms"
+                )
+    out = {"shots": args.shots, "labels": {o.label: o.entry for o in outcomes}}
+    if args.json:
+        print(json.dumps(out))
+    return out
+
+
+def _frame_ms(head: Any, emb: Array, base: Array | None) -> float:
+    """Median cost of scoring one frame with a trained head, by the one-frame call if it has one."""
+    one = getattr(head, "score", None)
+    times = []
+    for j in range(FRAME_TIMINGS):
+        i = j % len(emb)
+        score = None if base is None else float(base[i])
+        t0 = time.perf_counter()
+        if one is not None:
+            one(emb[i], score)
+        else:
+            head.scores(emb[i : i + 1], np.asarray([score or 0.0]))
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""bench/learning.py on a tiny generated doorstep set and on an export: the JSON it ends with."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from custom_components.mlwatch.core.export import export
+from devtools import REPO
+
+BENCH = REPO / "bench"
+LEARNING = REPO / "custom_components" / "mlwatch" / "core" / "learning.py"
+
+pytestmark = pytest.mark.skipif(not LEARNING.exists(), reason="core/learning.py has not landed")
+
+
+def run(script: str, *args: str) -> str:
+    """A bench script as a user runs it, from the repo root; its standard output."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def last_json(stdout: str) -> dict[str, Any]:
+    """The last printed line, which --json makes one JSON object."""
+    out: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    return out
+
+
+def check_shape(out: dict[str, Any], shots: int, labels: set[str], base: set[str]) -> None:
+    """Exactly the issue's shape: per label personal P/R/F1/F1 min, base or null, two timings."""
+    assert set(out) == {"shots", "labels"}
+    assert out["shots"] == shots
+    assert set(out["labels"]) == labels
+    for label, entry in out["labels"].items():
+        assert set(entry) == {"personal", "base", "train_ms", "frame_ms"}
+        assert set(entry["personal"]) == {"precision", "recall", "f1", "f1_min"}
+        assert all(0 <= v <= 1 for v in entry["personal"].values())
+        assert entry["personal"]["f1_min"] <= entry["personal"]["f1"]
+        if label in base:
+            assert set(entry["base"]) == {"precision", "recall", "f1"}
+            assert all(0 <= v <= 1 for v in entry["base"].values())
+        else:
+            assert entry["base"] is None
+        assert entry["train_ms"] >= 0
+        assert entry["frame_ms"] >= 0
+
+
+@pytest.fixture(scope="module")
+def doorstep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny seeded set from the generator, without darknet's dogs (so no dog folder)."""
+    out = tmp_path_factory.mktemp("doorstep")
+    run("make_doorstep.py", "--out", str(out), "--seed", "1", "--per-label", "8",
+        "--darknet", str(out / "absent"))  # fmt: skip
+    return out
+
+
+def test_generated_set(doorstep: Path) -> None:
+    """The generator writes ImageFolder folders; the benchmark's last line is the JSON."""
+    assert {p.name for p in doorstep.iterdir()} == {"cat", "person", "none"}
+    assert len(list((doorstep / "none").glob("*.jpg"))) == 16
+    stdout = run("learning.py", "--dataset", str(doorstep), "--shots", "2", "--reps", "2",
+                 "--scale", "50", "--json")  # fmt: skip
+    check_shape(last_json(stdout), 2, {"cat", "person"}, {"cat"})
+    assert "Episodes through the debouncer" in stdout
+
+
+def test_export_layout(doorstep: Path, tmp_path: Path) -> None:
+    """An `export_dataset` output, made by the real exporter, is accepted as it is."""
+    images = tmp_path / "images"
+    images.mkdir()
+    rows = []
+    verdicts = [("cat", "confirmed", ""), ("cat", "rejected", ""), ("cat", "rejected", "person")]
+    for folder in ("cat", "person", "none"):
+        for i, path in enumerate(sorted((doorstep / folder).glob("*.jpg"))[:6]):
+            row_id = uuid.uuid4().hex
+            (images / f"{row_id}_crop.jpg").write_bytes(path.read_bytes())
+            label, verdict, corrected = {
+                "cat": verdicts[0],
+                "person": verdicts[2] if i % 2 else ("person", "confirmed", ""),
+                "none": verdicts[1] if i % 2 else ("person", "rejected", ""),
+            }[folder]
+            rows.append({
+                "id": row_id, "camera": "camera.door", "label": label, "verdict": verdict,
+                "corrected_label": corrected, "source": "test", "scores": "{}",
+                "model_sha256": "", "time": str(float(i)),
+            })  # fmt: skip
+    export(rows, images, tmp_path / "export")
+    out = last_json(run("learning.py", "--dataset", str(tmp_path / "export"), "--shots", "2",
+                        "--reps", "2", "--scale", "0", "--json"))  # fmt: skip
+    check_shape(out, 2, {"cat", "person"}, {"cat"})
+
+
+def test_outside_folder(doorstep: Path, tmp_path: Path) -> None:
+    """Any ImageFolder tree: a label of its own name, only five frames a folder, a --roi."""
+    for folder, name in (("cat", "miso"), ("none", "none")):
+        (tmp_path / name).mkdir()
+        for path in sorted((doorstep / folder).glob("*.jpg"))[:5]:
+            (tmp_path / name / f"{path.stem}.jpg").write_bytes(path.read_bytes())
+    out = last_json(run("learning.py", "--dataset", str(tmp_path), "--shots", "1", "--reps", "2",
+                        "--roi", "0.1,0.2,0.8,0.8", "--scale", "0", "--json"))  # fmt: skip
+    check_shape(out, 1, {"miso"}, set())
