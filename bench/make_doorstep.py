@@ -1,12 +1,13 @@
 """Write a seeded synthetic doorstep set as ImageFolder: OUT/<label>/*.jpg and OUT/none/*.jpg.
 
-Run: .venv/bin/python bench/make_doorstep.py --out DIR [--seed 0] [--per-label 60] [--darknet DIR]
+Run: .venv/bin/python bench/make_doorstep.py --out DIR [--seed 0] [--per-label 60] [--root /]
 
 Real photos from registry packages (see bench/README.md for provenance and licences), cropped and
 composited on one fixed doorstep scene under day, dusk and IR-night light, with camera tilt, blur,
-noise and JPEG quality drawn per frame. The dog photos come from Debian's `darknet` package, which
-is only unpacked, never installed (`apt-get download darknet && dpkg -x darknet_*.deb DIR`); without
-it the set has no `dog` folder and the script says so.
+noise and JPEG quality drawn per frame. scikit-image's samples are always there; the dog and box
+photos come from Debian's `darknet` and `opencv-doc` packages, installed or only unpacked under
+`--root` (bench/README.md has the commands). A folder whose photos are missing is left out, and the
+script says so.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from skimage import data as samples
 Image = np.ndarray[Any, Any]
 
 WIDTH, HEIGHT = 640, 480
-DARKNET = Path("/usr/share/darknet/data")  # where `apt-get install darknet` puts its photos
+DARKNET = Path("usr/share/darknet/data")  # under --root: Debian's darknet photos
+OPENCV = Path("usr/share/doc/opencv-doc/examples/data")  # under --root: opencv-doc's samples
 LIGHTS = ("day", "dusk", "night")
 
 
@@ -53,17 +55,17 @@ def _sample(name: str) -> Callable[[], Image]:
     return lambda: np.asarray(getattr(samples, name)())
 
 
-def _darknet(folder: Path, name: str) -> Callable[[], Image]:
+def _file(path: Path) -> Callable[[], Image]:
     def load() -> Image:
-        bgr = cv2.imread(str(folder / f"{name}.jpg"), cv2.IMREAD_COLOR)
+        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if bgr is None:
-            raise FileNotFoundError(folder / f"{name}.jpg")
+            raise FileNotFoundError(path)
         return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
     return load
 
 
-def sources(darknet: Path) -> dict[str, list[Source]]:
+def sources(root: Path) -> dict[str, list[Source]]:
     """The photos per folder; `none` holds the distractors that share the mat with no label."""
     found: dict[str, list[Source]] = {
         "cat": [Source("skimage chelsea", _sample("chelsea"))],
@@ -75,22 +77,25 @@ def sources(darknet: Path) -> dict[str, list[Source]]:
             Source("skimage coffee", _sample("coffee"), (0, 0, 600, 400)),
         ],
     }
+    darknet, opencv = root / DARKNET, root / OPENCV
     if (darknet / "dog.jpg").is_file() and (darknet / "person.jpg").is_file():
+        dog, person = _file(darknet / "dog.jpg"), _file(darknet / "person.jpg")
         found["dog"] = [
-            Source("darknet dog", _darknet(darknet, "dog"), (126, 216, 306, 540)),
-            Source("darknet person (its dog)", _darknet(darknet, "person"), (62, 258, 206, 348)),
+            Source("darknet dog", dog, (126, 216, 306, 540)),
+            Source("darknet person (its dog)", person, (62, 258, 206, 348)),
         ]
-        found["person"].append(
-            Source("darknet person", _darknet(darknet, "person"), (184, 92, 280, 378))
-        )
-        found["none"].append(
-            Source("darknet dog (its bicycle)", _darknet(darknet, "dog"), (330, 130, 570, 420))
-        )
+        found["person"].append(Source("darknet person", person, (184, 92, 280, 378)))
+        found["none"].append(Source("darknet dog (its bicycle)", dog, (330, 130, 570, 420)))
     else:
-        print(
-            f"no dog photos: {darknet} has no darknet data, so the set has no dog folder",
-            file=sys.stderr,
-        )
+        print(f"no dog photos in {darknet}: the set has no dog folder", file=sys.stderr)
+    if (opencv / "box.png").is_file() and (opencv / "box_in_scene.png").is_file():
+        scene_ = _file(opencv / "box_in_scene.png")
+        found["parcel"] = [
+            Source("opencv-doc box", _file(opencv / "box.png")),
+            Source("opencv-doc box_in_scene (rice box)", scene_, (245, 155, 390, 350)),
+        ]
+    else:
+        print(f"no box photos in {opencv}: the set has no parcel folder", file=sys.stderr)
     return found
 
 
@@ -180,9 +185,9 @@ def frame(subject: Image | None, rng: np.random.Generator) -> tuple[bytes, str]:
     return encoded.tobytes(), light
 
 
-def generate(out: Path, seed: int, per_label: int, darknet: Path = DARKNET) -> dict[str, int]:
+def generate(out: Path, seed: int, per_label: int, root: Path) -> dict[str, int]:
     """Write the set; `none` gets twice `per_label` frames, a third of them with a distractor."""
-    found = sources(darknet)
+    found = sources(root)
     counts: dict[str, int] = {}
     for label in sorted(found):
         rng = np.random.default_rng([seed, *label.encode()])  # a folder does not shift the others
@@ -210,9 +215,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-label", type=int, default=60)
-    parser.add_argument("--darknet", type=Path, default=DARKNET, help="darknet's data folder")
+    parser.add_argument("--root", type=Path, default=Path("/"), help="where the .debs are unpacked")
     args = parser.parse_args()
-    counts = generate(args.out, args.seed, args.per_label, args.darknet)
+    counts = generate(args.out, args.seed, args.per_label, args.root)
     print(", ".join(f"{label}: {n}" for label, n in counts.items()), f"frames in {args.out}")
 
 

@@ -64,7 +64,7 @@ def doorstep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny seeded set from the generator, without darknet's dogs (so no dog folder)."""
     out = tmp_path_factory.mktemp("doorstep")
     run("make_doorstep.py", "--out", str(out), "--seed", "1", "--per-label", "8",
-        "--darknet", str(out / "absent"))  # fmt: skip
+        "--root", str(out / "absent"))  # fmt: skip
     return out
 
 
