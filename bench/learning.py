@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib
+import importlib.util
 import json
 import os
 import platform
@@ -29,17 +30,32 @@ import _repo  # noqa: F401 - before devtools: puts the repo root on sys.path
 import numpy as np
 from pipeline import load_engine
 
-from devtools import DEFAULT_LABELS, DEFAULT_MODEL
+from devtools import DEFAULT_LABELS, DEFAULT_MODEL, REPO
 
+
+def _const() -> Any:
+    """The integration's const.py, loaded by path: its package's __init__ imports Home Assistant."""
+    path = REPO / "custom_components" / "mlwatch" / "const.py"
+    spec = importlib.util.spec_from_file_location("mlwatch_const", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CONST = _const()
+DEFAULTS = CONST.DEFAULT_OPTIONS  # the thresholds, K of N and bursts a new entry gets
+ON_THRESHOLD = float(DEFAULTS[CONST.CONF_ON_THRESHOLD])
+OFF_THRESHOLD = float(DEFAULTS[CONST.CONF_OFF_THRESHOLD])
+K, N = int(DEFAULTS[CONST.CONF_K]), int(DEFAULTS[CONST.CONF_N])
+BURST_SIZE = int(DEFAULTS[CONST.CONF_BURST_SIZE])
+BURST_INTERVAL = float(DEFAULTS[CONST.CONF_BURST_INTERVAL])
+COOLDOWN = float(DEFAULTS[CONST.CONF_COOLDOWN])
 NONE = "none"
 SUFFIXES = {".jpg", ".jpeg", ".png"}
-# The integration's defaults (const.DEFAULT_OPTIONS), read here without importing Home Assistant.
-ON_THRESHOLD = 0.6
-OFF_THRESHOLD = 0.3
-K, N = 3, 5
-BURST_SIZE, BURST_INTERVAL = 10, 1.0
+FRAME_TIMINGS = 200  # one-frame scorings timed for the per-frame overhead
 EPISODES = 10  # per draw, of each kind: visits of the label, and visits of anything else
-FRAME_TIMINGS = 200
 F1_TARGET = 0.9
 RECALL_GAIN = 0.3  # over the base model's recall, at equal or better precision
 MET = {True: "met", False: "MISSED"}
@@ -144,7 +160,7 @@ def episodes(
     of one other folder, each folder as likely (the empty mat is one). Each gets a fresh debouncer.
     """
     config = debounce.DebounceConfig(
-        on_threshold=ON_THRESHOLD, off_threshold=OFF_THRESHOLD, k=K, n=N
+        on_threshold=ON_THRESHOLD, off_threshold=OFF_THRESHOLD, k=K, n=N, cooldown=COOLDOWN
     )
     pos = np.flatnonzero(truth)
     others = [np.flatnonzero(~truth & (folders == f)) for f in np.unique(folders[~truth])]
