@@ -79,3 +79,9 @@ class CorruptEmbeddingError(DatasetError):
     """A kept embedding that is damaged or in a format we do not know; it is computed again."""
 
     key = "corrupt_embedding"
+
+
+class CorruptLearnedError(MlwatchError):
+    """A learned model or its report is damaged or in an unknown format; the base model is used."""
+
+    key = "corrupt_learned"

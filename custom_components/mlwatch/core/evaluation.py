@@ -1,0 +1,180 @@
+"""Measuring a personal model on the user's own answers, with a protocol that never sees its test.
+
+Few answers (≤ LOO_MAX): leave-one-out, so every answer is tested once by a model trained on all
+the others. More: a time-ordered split per class, trained on the oldest two thirds of the
+positives and of the negatives and tested on the newest third, as the model will be used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from .errors import CorruptLearnedError
+from .learning import Answer, FloatArray, Kind, arrays, fit, sigmoid
+
+State = Literal["learning", "shadow", "active"]
+STATES = ("learning", "shadow", "active")
+PROTOCOLS = ("none", "leave-one-out", "time-ordered split")
+MIN_BASE_POSITIVES = 2
+MIN_BASE_NEGATIVES = 2
+# A new label is watchable once taught this many of each; the benchmark checks it.
+MIN_NEW_POSITIVES = 3
+MIN_NEW_NEGATIVES = 3
+LOO_MAX = 60
+TEST_SHARE = 1.0 / 3.0
+COUNTS = ("tp", "fp", "fn", "tn")
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Precision, recall and F1 at a threshold; each is 0 where it is undefined."""
+
+    precision: float
+    recall: float
+    f1: float
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+
+    @classmethod
+    def of(cls, predicted: np.ndarray[Any, Any], truth: np.ndarray[Any, Any]) -> Metrics:
+        """The metrics of boolean predictions against boolean truth."""
+        p, t = np.asarray(predicted, dtype=bool), np.asarray(truth, dtype=bool)
+        tp, fp = int(np.sum(p & t)), int(np.sum(p & ~t))
+        fn, tn = int(np.sum(~p & t)), int(np.sum(~p & ~t))
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return cls(precision, recall, f1, tp, fp, fn, tn)
+
+    @classmethod
+    def from_dict(cls, data: object) -> Metrics:
+        """Parse `asdict`'s form; anything wrong is a CorruptLearnedError."""
+        if not isinstance(data, dict) or set(data) != {"precision", "recall", "f1", *COUNTS}:
+            raise CorruptLearnedError("metrics have missing or unknown fields")
+        counts = [data[k] for k in COUNTS]
+        if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts):
+            raise CorruptLearnedError("metrics counts are not counts")
+        rates = [data[k] for k in ("precision", "recall", "f1")]
+        if not all(_rate(r) for r in rates):
+            raise CorruptLearnedError("metrics rates are not numbers in [0, 1]")
+        precision, recall, f1 = (float(r) for r in rates)
+        return cls(precision, recall, f1, *counts)
+
+
+def _rate(value: object) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0.0 <= value <= 1.0
+    )
+
+
+@dataclass(frozen=True)
+class Report:
+    """How a label's personal model did on held-out answers, beside the base model."""
+
+    positives: int
+    negatives: int
+    protocol: str
+    threshold: float
+    personal: Metrics
+    base: Metrics | None  # None for a new label
+    state: State
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able form."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: object) -> Report:
+        """Parse `to_dict`'s form; anything wrong is a CorruptLearnedError."""
+        names = ("positives", "negatives", "protocol", "threshold", "personal", "base", "state")
+        if not isinstance(data, dict) or set(data) != set(names):
+            raise CorruptLearnedError("a report has missing or unknown fields")
+        counts = (data["positives"], data["negatives"])
+        if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts):
+            raise CorruptLearnedError("a report's answer counts are not counts")
+        if data["protocol"] not in PROTOCOLS or data["state"] not in STATES:
+            raise CorruptLearnedError("a report's protocol or state is unknown")
+        if not _rate(data["threshold"]):
+            raise CorruptLearnedError("a report's threshold is not in [0, 1]")
+        base = None if data["base"] is None else Metrics.from_dict(data["base"])
+        return cls(
+            positives=counts[0],
+            negatives=counts[1],
+            protocol=data["protocol"],
+            threshold=float(data["threshold"]),
+            personal=Metrics.from_dict(data["personal"]),
+            base=base,
+            state=data["state"],
+        )
+
+
+def _predict(theta: FloatArray, x: FloatArray, logits: FloatArray, kind: Kind) -> FloatArray:
+    d = x.shape[1]
+    z = x @ theta[:d] + theta[-1]
+    if kind == "base":
+        z = z + theta[d] * logits
+    return sigmoid(z)
+
+
+def _ready(positives: int, negatives: int, kind: Kind) -> bool:
+    if kind == "base":
+        return positives >= MIN_BASE_POSITIVES and negatives >= MIN_BASE_NEGATIVES
+    return positives >= MIN_NEW_POSITIVES and negatives >= MIN_NEW_NEGATIVES
+
+
+def held_out_scores(
+    answers: Sequence[Answer], kind: Kind
+) -> tuple[str, np.ndarray[Any, Any], FloatArray]:
+    """The protocol, the tested answers' indices and their held-out personal scores."""
+    x, logits, y = arrays(answers)
+    n = len(answers)
+    if n <= LOO_MAX:
+        scores = np.empty(n)
+        for i in range(n):  # one fit per answer; n is small here
+            keep = np.arange(n) != i
+            theta = fit(x[keep], logits[keep], y[keep], kind)
+            scores[i] = _predict(theta, x[i : i + 1], logits[i : i + 1], kind)[0]
+        return "leave-one-out", np.arange(n), scores
+    times = np.array([a.time for a in answers])
+    test: list[int] = []
+    for cls in (1.0, 0.0):
+        mine = np.flatnonzero(y == cls)
+        mine = mine[np.argsort(times[mine], kind="stable")]
+        test.extend(int(i) for i in mine[len(mine) - math.ceil(len(mine) * TEST_SHARE) :])
+    tested = np.sort(np.array(test, dtype=np.int64))
+    train = np.setdiff1d(np.arange(n), tested)
+    theta = fit(x[train], logits[train], y[train], kind)
+    return "time-ordered split", tested, _predict(theta, x[tested], logits[tested], kind)
+
+
+def evaluate(
+    answers: Sequence[Answer], *, label: str, kind: Kind, threshold: float, seed: int = 0
+) -> Report:
+    """Evaluate `label`'s personal model on held-out answers (deterministic; seed is unused)."""
+    del label, seed  # the protocols draw nothing at random; kept for the callers' symmetry
+    truth = np.array([a.positive for a in answers], dtype=bool)
+    positives, negatives = int(truth.sum()), int((~truth).sum())
+    base_all = np.array([a.base_score or 0.0 for a in answers]) >= threshold
+    if not _ready(positives, negatives, kind):
+        nothing = Metrics.of(np.zeros(0), np.zeros(0))
+        base = Metrics.of(base_all, truth) if kind == "base" else None
+        return Report(positives, negatives, "none", threshold, nothing, base, "learning")
+    protocol, tested, scores = held_out_scores(answers, kind)
+    personal = Metrics.of(scores >= threshold, truth[tested])
+    if kind == "base":
+        base = Metrics.of(base_all[tested], truth[tested])
+        state: State = "active" if personal.f1 > base.f1 else "shadow"
+    else:
+        base = None
+        state = "active" if personal.f1 > 0 else "shadow"
+    return Report(positives, negatives, protocol, threshold, personal, base, state)

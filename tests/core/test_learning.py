@@ -1,0 +1,358 @@
+"""The personal model on real embeddings of real photos: corrections, new labels, evaluation."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from custom_components.mlwatch.core.errors import CorruptLearnedError, MlwatchError
+from custom_components.mlwatch.core.evaluation import (
+    MIN_NEW_NEGATIVES,
+    MIN_NEW_POSITIVES,
+    Metrics,
+    Report,
+    evaluate,
+)
+from custom_components.mlwatch.core.learning import (
+    CLIP,
+    Answer,
+    Head,
+    answers_for,
+    near_duplicate,
+    train,
+)
+
+from .learning_frames import frames
+
+SHA = "ab" * 32
+OTHERS = ("chelsea", "astronaut", "rocket", "camera", "brick")
+UNSEEN = ("coins", "clock", "grass", "gravel", "page", "text", "moon", "colorwheel", "logo")
+
+
+def answers(
+    name: str, label: str, count: int, start: int, t0: float, *, positive: bool
+) -> list[Answer]:
+    """`count` answers about frames of photo `name`, with the base model's score for `label`."""
+    return [
+        Answer(embedding=e, base_score=s.get(label), positive=positive, time=t0 + i)
+        for i, (e, s) in enumerate(frames(name, count, start))
+    ]
+
+
+def yes(name: str, label: str, count: int, start: int = 0, t0: float = 0.0) -> list[Answer]:
+    """Frames of `name` confirmed as `label`."""
+    return answers(name, label, count, start, t0, positive=True)
+
+
+def no(name: str, label: str, count: int, start: int = 0, t0: float = 0.0) -> list[Answer]:
+    """Frames of `name` rejected for `label`."""
+    return answers(name, label, count, start, t0, positive=False)
+
+
+def held_out(name: str, label: str, count: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """Embeddings and base scores of frames no test trains on (seeds from 200)."""
+    got = frames(name, count, 200)
+    return np.stack([e for e, _ in got]), np.array([s[label] for _, s in got])
+
+
+def trained(found: list[Answer], label: str, kind: str = "base") -> Head:
+    return train(found, label=label, kind=kind, model_sha256=SHA, now=1.0)  # type: ignore[arg-type]
+
+
+# The base model, corrected ------------------------------------------------------------------
+
+
+def test_zero_answers_is_exactly_the_base_model() -> None:
+    head = train([], label="cat", kind="base", model_sha256=SHA, now=1.0, dims=1280)
+    for name in ("chelsea", "coffee", "moon"):
+        x, base = held_out(name, "cat", 10)
+        expected = np.clip(base, CLIP, 1 - CLIP)
+        assert head.scores(x, base) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+        assert [head.score(e, b) for e, b in zip(x, base, strict=True)] == pytest.approx(
+            expected, rel=1e-9, abs=1e-12
+        )
+    assert (head.base_weight, head.bias, head.answers) == (1.0, 0.0, 0)
+
+
+def test_the_evidence_decides_how_far_the_base_model_moves() -> None:
+    x, base = held_out("moon", "nematode")
+    cat_x, cat_base = held_out("chelsea", "nematode")
+    means = []
+    for count in (1, 3, 20):
+        head = trained(no("moon", "nematode", count), "nematode")
+        means.append(float(head.scores(x, base).mean()))
+        # Frames unlike the answers barely move (in log-odds).
+        moved = np.log(head.scores(cat_x, cat_base)) - np.log(np.clip(cat_base, CLIP, 1))
+        assert np.abs(moved).max() < 1.5
+    assert base.mean() > 0.25
+    assert means[0] < base.mean() * 0.7  # one answer corrects...
+    assert means[0] > 2 * means[1] > 4 * means[2]  # ...more answers move it further
+    assert means[2] < 0.02
+
+
+def test_rejecting_three_false_alarms_stops_them_while_true_detections_fire() -> None:
+    # The model calls both the moon and the deep field "nematode"; the user watches for the
+    # deep field: two earlier detections were confirmed, then three moon alarms are rejected.
+    threshold = 0.3
+    found = no("moon", "nematode", 3) + yes("hubble_deep_field", "nematode", 2, t0=10)
+    head = trained(found, "nematode")
+    moon, moon_base = held_out("moon", "nematode")
+    deep, deep_base = held_out("hubble_deep_field", "nematode")
+    assert (moon_base >= threshold).sum() >= 10  # the alarm the user saw
+    assert (head.scores(moon, moon_base) < threshold).all()
+    fired = deep_base >= threshold
+    assert fired.sum() >= 10
+    assert (head.scores(deep[fired], deep_base[fired]) >= threshold).all()
+
+
+# New labels -----------------------------------------------------------------------------------
+
+
+def test_a_new_label_taught_from_a_handful_of_frames() -> None:
+    found = yes("coffee", "x", 5)
+    for name in OTHERS:
+        found += no(name, "x", 1)
+    head = trained(found, "my mug", "new")
+    assert head.kind == "new"
+    assert head.base_weight == 0.0
+    x, _ = held_out("coffee", "cat")
+    assert (head.scores(x, np.zeros(len(x))) >= 0.6).all()
+    for name in (*OTHERS, *UNSEEN):  # photos it was never shown too
+        x, _ = held_out(name, "cat", 20)
+        assert (head.scores(x, [None] * len(x)) < 0.6).all(), name
+
+
+def test_held_out_scores_are_calibrated_probabilities() -> None:
+    found = yes("coffee", "x", 12)
+    for name in (*OTHERS, *UNSEEN):
+        found += no(name, "x", 2)
+    from custom_components.mlwatch.core.evaluation import held_out_scores
+
+    protocol, tested, scores = held_out_scores(found, "new")
+    truth = np.array([a.positive for a in found])[tested]
+    log_loss = -np.mean(np.log(np.where(truth, scores, 1 - scores)))
+    brier = np.mean((scores - truth) ** 2)
+    assert protocol == "leave-one-out"
+    assert log_loss < 0.25  # a coin flip scores 0.69
+    assert brier < 0.05
+
+
+# Evaluation ------------------------------------------------------------------------------------
+
+
+def test_a_personal_model_worse_than_the_base_is_never_active() -> None:
+    # The oldest answers contradict the base model (it was right, the user's old answers were
+    # not); on the newest, the base is perfect, so the personal model trained on the old loses.
+    old = [replace(a, 0.1) for a in yes("coffee", "x", 30)]
+    old += [replace(a, 0.9) for a in no("chelsea", "x", 30)]
+    new = [replace(a, 0.9) for a in yes("chelsea", "x", 15, 100, t0=100)]
+    new += [replace(a, 0.1) for a in no("coffee", "x", 15, 100, t0=100)]
+    report = evaluate(old + new, label="x", kind="base", threshold=0.5)
+    assert report.protocol == "time-ordered split"
+    assert report.base is not None
+    assert report.base.f1 == 1.0
+    assert report.personal.f1 < report.base.f1
+    assert report.state == "shadow"
+
+
+def replace(answer: Answer, base_score: float) -> Answer:
+    return Answer(answer.embedding, base_score, answer.positive, answer.time)
+
+
+def test_a_personal_model_equal_to_a_perfect_base_stays_in_shadow() -> None:
+    found = [replace(a, 0.9) for a in yes("coffee", "x", 6)]
+    found += [replace(a, 0.1) for a in no("chelsea", "x", 6)]
+    report = evaluate(found, label="x", kind="base", threshold=0.5)
+    assert report.protocol == "leave-one-out"
+    assert report.base == report.personal == Metrics(1.0, 1.0, 1.0, 6, 0, 0, 6)
+    assert report.state == "shadow"
+
+
+def test_a_correction_that_beats_the_base_is_active() -> None:
+    found = no("moon", "nematode", 6) + yes("hubble_deep_field", "nematode", 6)
+    report = evaluate(found, label="nematode", kind="base", threshold=0.3)
+    assert report.base is not None
+    assert report.personal.f1 > report.base.f1
+    assert report.state == "active"
+    assert (report.positives, report.negatives) == (6, 6)
+
+
+def test_leave_one_out_never_sees_the_answer_it_tests() -> None:
+    # Each positive is the only frame of its photo: a model that saw it would recognise it.
+    found = [*yes("coffee", "x", 1), *yes("rocket", "x", 1, 5)]
+    found += yes("clock", "x", 1, 9)
+    for name in OTHERS:
+        found += no(name, "x", 2)
+    report = evaluate(found, label="x", kind="new", threshold=0.5)
+    assert report.protocol == "leave-one-out"
+    assert report.personal.tp == 0
+    assert report.state == "shadow"  # evaluated, but it recognises nothing
+
+
+def test_learning_until_there_are_enough_answers() -> None:
+    few = yes("coffee", "x", MIN_NEW_POSITIVES - 1)
+    few += no("chelsea", "x", MIN_NEW_NEGATIVES)
+    report = evaluate(few, label="x", kind="new", threshold=0.5)
+    assert (report.state, report.protocol, report.base) == ("learning", "none", None)
+    enough = few + yes("coffee", "x", 1, 50)
+    assert evaluate(enough, label="x", kind="new", threshold=0.5).state == "active"
+    base = yes("chelsea", "cat", 1) + no("coffee", "cat", 3)
+    report = evaluate(base, label="cat", kind="base", threshold=0.5)
+    assert report.state == "learning"
+    assert report.base is not None
+    assert report.base.tp == 1
+
+
+def test_time_ordered_split_tests_the_newest_third_of_each_class() -> None:
+    found = yes("coffee", "x", 31) + no("chelsea", "x", 40)
+    report = evaluate(found, label="x", kind="new", threshold=0.5)
+    assert report.protocol == "time-ordered split"
+    p = report.personal
+    assert (p.tp + p.fn, p.fp + p.tn) == (11, 14)
+
+
+def test_metrics_are_zero_where_undefined() -> None:
+    assert Metrics.of(np.zeros(3, bool), np.zeros(3, bool)) == Metrics(0, 0, 0, 0, 0, 0, 3)
+    m = Metrics.of(np.array([1, 1, 0, 0], bool), np.array([1, 0, 1, 0], bool))
+    assert (m.precision, m.recall, m.f1, m.tp, m.fp, m.fn, m.tn) == (0.5, 0.5, 0.5, 1, 1, 1, 1)
+
+
+def test_training_is_deterministic() -> None:
+    found = yes("coffee", "x", 8) + no("chelsea", "x", 8)
+    first, again = trained(found, "x"), trained(copy.deepcopy(found), "x")
+    assert first.weights.tobytes() == again.weights.tobytes()
+    assert (first.base_weight, first.bias) == (again.base_weight, again.bias)
+    large = found * 90  # past the size where the solver works on the parameters
+    assert trained(large, "x").weights.tobytes() == trained(large, "x").weights.tobytes()
+
+
+def test_both_solvers_find_the_same_model() -> None:
+    found = yes("coffee", "cat", 8) + no("chelsea", "cat", 8)
+    small, large = trained(found, "cat"), trained(found * 100, "cat")  # 16 vs 1600 answers
+    # 100 copies are 100 times the evidence, so only the direction must agree closely.
+    x, base = held_out("coffee", "cat", 10)
+    assert (small.scores(x, base) > 0.5).all()
+    assert (large.scores(x, base) > small.scores(x, base)).all()
+
+
+# Answers from verdict rows ----------------------------------------------------------------------
+
+
+def _row(n: int, label: str, verdict: str, corrected: str = "") -> dict[str, str]:
+    return {
+        "id": f"{n:032x}",
+        "label": label,
+        "verdict": verdict,
+        "corrected_label": corrected,
+        "scores": json.dumps({"cat": 0.25 + n / 100, "dog": 0.5}),
+        "time": f"{100 - n}.0",
+    }
+
+
+def test_answers_from_verdict_rows() -> None:
+    rows = [
+        _row(1, "cat", "confirmed"),  # positive
+        _row(2, "cat", "rejected"),  # negative
+        _row(3, "dog", "rejected", "cat"),  # the real label: positive
+        _row(4, "dog", "confirmed"),  # confirmed as something else: negative
+        _row(5, "dog", "rejected"),  # says only "not a dog": skipped
+        _row(6, "cat", "rejected", "dog"),  # negative
+        _row(7, "dog", "rejected", "parcel"),  # shown to be a parcel: negative
+        _row(8, "cat", "confirmed"),  # no embedding: skipped
+        _row(9, "cat", "confirmed") | {"scores": "{"},  # unreadable: skipped
+    ]
+    vectors = {f"{n:032x}": np.full(4, float(n), np.float32) for n in range(1, 8)}
+    vectors[f"{9:032x}"] = np.ones(4, np.float32)
+    got = answers_for(rows, vectors, "cat")
+    assert [(int(a.embedding[0]), a.positive) for a in got] == [
+        (7, False),
+        (6, False),
+        (4, False),
+        (3, True),
+        (2, False),
+        (1, True),
+    ]  # oldest first
+    assert got[-1].base_score == pytest.approx(0.26)
+    assert answers_for(rows, vectors, "parcel")[0].base_score is None
+
+
+def test_near_duplicates() -> None:
+    x, _ = held_out("coffee", "cat", 5)
+    other, _ = held_out("chelsea", "cat", 5)
+    assert near_duplicate(x[0] * 3, x[:1])
+    assert not near_duplicate(other[0], x)
+    assert not near_duplicate(x[0], np.zeros((0, x.shape[1])))
+
+
+# Round trips and fuzzing -------------------------------------------------------------------------
+
+
+def _head() -> Head:
+    return trained(yes("coffee", "cat", 3) + no("chelsea", "cat", 3), "cat")
+
+
+def test_head_and_report_round_trip_through_json() -> None:
+    head = _head()
+    back = Head.from_dict(json.loads(json.dumps(head.to_dict())))
+    assert back.weights.tobytes() == head.weights.tobytes()
+    assert back.to_dict() == head.to_dict()
+    x, base = held_out("coffee", "cat", 3)
+    assert back.scores(x, base).tolist() == head.scores(x, base).tolist()
+    found = yes("coffee", "cat", 3) + no("chelsea", "cat", 3)
+    report = evaluate(found, label="cat", kind="base", threshold=0.6)
+    assert Report.from_dict(json.loads(json.dumps(report.to_dict()))) == report
+
+
+JUNK: list[Any] = [None, "", "x", -1, 0, 2, 1.5, True, [], {}, math.nan, math.inf, "!!!", 1e300]
+
+
+def _mutate(data: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """One random damage: a field dropped, added, replaced, or its text cut or garbled."""
+    out = copy.deepcopy(data)
+    target = out
+    if "personal" in out and rng.random() < 0.4:
+        target = out["personal"] if rng.random() < 0.5 or out["base"] is None else out["base"]
+    key = list(target)[int(rng.integers(len(target)))]
+    action = int(rng.integers(5))
+    if action == 0:
+        del target[key]
+    elif action == 1:
+        target["extra"] = 1
+    elif action == 2:
+        target[key] = JUNK[int(rng.integers(len(JUNK)))]
+    elif isinstance(value := target[key], str) and value:
+        cut = int(rng.integers(len(value)))
+        target[key] = value[:cut] + ("é" if action == 3 else "") + value[cut + 1 :]
+    else:
+        target[key] = str(value)
+    return out
+
+
+@pytest.mark.parametrize("kind", ["head", "report"])
+def test_damaged_dicts_raise_only_corrupt_learned(kind: str) -> None:
+    head = _head()
+    found = yes("coffee", "cat", 3) + no("chelsea", "cat", 3)
+    report = evaluate(found, label="cat", kind="base", threshold=0.6)
+    parse = Head.from_dict if kind == "head" else Report.from_dict
+    good = head.to_dict() if kind == "head" else report.to_dict()
+    rng = np.random.default_rng(13)
+    raised = 0
+    for _ in range(300):
+        try:
+            parse(_mutate(good, rng))
+        except CorruptLearnedError:
+            raised += 1
+    assert raised > 200  # nearly every damage is caught, and nothing else escapes
+    nan_weights = base64.b64encode(np.array([1.0, math.nan], "<f4").tobytes()).decode()
+    bad: object
+    for bad in ([], "x", good | {"weights": nan_weights}, good | {"weights": "AAA"}):
+        with pytest.raises(CorruptLearnedError) as err:
+            parse(bad)
+        assert isinstance(err.value, MlwatchError)
+        assert err.value.key == "corrupt_learned"
