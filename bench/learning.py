@@ -231,6 +231,7 @@ def draw(task: Task, shots: int, rng: np.random.Generator) -> tuple[list[int], A
     answers: list[int] = []
     for group in task.groups.values():
         answers.extend(int(i) for i in rng.choice(group, min(shots, len(group)), replace=False))
+    answers = list(dict.fromkeys(answers))  # an export files a corrected crop in two folders
     rng.shuffle(answers)  # answers arrive in no particular order
     chosen = set(answers)
     return answers, np.asarray([i for i in task.frames if i not in chosen], np.int64)

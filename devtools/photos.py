@@ -63,3 +63,23 @@ def tagged(upright: Image.Image, orientation: int, kind: str = "JPEG") -> bytes:
         out, format=kind, exif=exif.tobytes(), **({"quality": 92} if kind == "JPEG" else {})
     )
     return out.getvalue()
+
+
+@cache
+def variant(name: str, seed: int, size: tuple[int, int] = (640, 480)) -> bytes:
+    """Another camera frame of the photo: a seeded crop, maybe mirrored, relit, noisy, JPEG."""
+    rng = np.random.default_rng([seed, *name.encode()])
+    image = photo(name)
+    h, w = image.shape[:2]
+    scale = rng.uniform(0.7, 1.0)
+    ch, cw = int(h * scale), int(w * scale)
+    y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+    part = image[y : y + ch, x : x + cw].astype(np.float64)
+    if rng.random() < 0.5:
+        part = part[:, ::-1]
+    part = part * rng.uniform(0.6, 1.3) + rng.normal(0.0, rng.uniform(0.0, 8.0), part.shape)
+    rgb = np.clip(part, 0, 255).astype(np.uint8)
+    bgr = cv2.cvtColor(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR)
+    ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(60, 95))])
+    assert ok  # noqa: S101 - OpenCV reports a failed encode only this way
+    return bytes(data.tobytes())

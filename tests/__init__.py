@@ -10,7 +10,7 @@ import asyncio
 import logging
 import re
 import shutil
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,14 +31,16 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.mlwatch.const import (
     ATTR_CONFIG_ENTRY_ID,
     CONF_CAMERA,
+    CONF_LABEL_THRESHOLDS,
     CONF_LABELS_PATH,
     CONF_MODEL_PATH,
+    CONF_WATCHED,
     DEFAULT_LABELS_FILE,
     DEFAULT_MODEL_FILE,
     DOMAIN,
     SERVICE_SCAN,
 )
-from devtools.photos import snapshot
+from devtools.photos import snapshot, variant
 from devtools.server import KEY, ServerProcess
 from tests.const import CAMERA, EMPTY
 
@@ -67,14 +69,14 @@ class BlockingCallLog(logging.Handler):
 
 @dataclass
 class FakeCamera:
-    """Serves a scripted sequence of frames; the last one repeats. Items: photo name or error."""
+    """Serves a scripted sequence of frames; the last one repeats. Items: photo, JPEG or error."""
 
-    frames: list[str | BaseException] = field(default_factory=lambda: [EMPTY])
+    frames: list[str | bytes | BaseException] = field(default_factory=lambda: [EMPTY])
     served: int = 0
     gate: asyncio.Event | None = None  # while set up and not set, every frame waits: a slow camera
     size: tuple[int, int] = (1280, 720)
 
-    def play(self, frames: Iterable[str | BaseException]) -> None:
+    def play(self, frames: Iterable[str | bytes | BaseException]) -> None:
         self.frames = list(frames)
         self.served = 0
 
@@ -86,6 +88,8 @@ class FakeCamera:
             await self.gate.wait()
         if isinstance(item, BaseException):
             raise item
+        if isinstance(item, bytes):
+            return Image("image/jpeg", item)
         # Encoding is slow enough to trip HA's slow-callback warning: off the loop, like real I/O.
         content = await hass.async_add_executor_job(snapshot, item, self.size)
         return Image("image/jpeg", content)
@@ -145,6 +149,32 @@ async def step(hass: HomeAssistant, *entries: MockConfigEntry, intervals: int = 
         await hass.async_block_till_done(wait_background_tasks=True)
         async_fire_time_changed(hass, dt_util.utcnow() + every)
         await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def settle_answers(hass: HomeAssistant) -> None:
+    """Let the answers settle: the debounced retrain runs (in the executor) and ends."""
+    await hass.async_block_till_done()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def on_form(options: Mapping[str, Any]) -> dict[str, Any]:
+    """An entry's options as the options form takes them: without what only repairs set."""
+    return {k: v for k, v in options.items() if k != CONF_LABEL_THRESHOLDS}
+
+
+def label_choices(flow: Mapping[str, Any]) -> list[str]:
+    """The labels a flow's form offers to watch, in order."""
+    schema = flow["data_schema"]
+    assert schema is not None
+    key = next(k for k in schema.schema if k == CONF_WATCHED)
+    choices: list[str] = schema.schema[key].config["options"]
+    return choices
+
+
+def variants(name: str, seeds: Iterable[int]) -> list[bytes]:
+    """Camera frames of a sample photo, one per seed; call at import, not on the event loop."""
+    return [variant(name, seed) for seed in seeds]
 
 
 async def scan(hass: HomeAssistant, freezer: FrozenDateTimeFactory, frames: int = 1) -> None:

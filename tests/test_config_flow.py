@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
 from typing import Any
 from unittest.mock import patch
 
@@ -32,18 +31,10 @@ from custom_components.mlwatch.const import (
     DOMAIN,
     MODEL_CUSTOM,
 )
-from tests import FakeCamera, camera_error, custom_files, start, submit
+from tests import FakeCamera, camera_error, custom_files, label_choices, on_form, start, submit
 from tests.const import CAMERA, EDGETPU_MODEL, USER
 
 BACKEND = "custom_components.mlwatch.backend"
-
-
-def label_choices(flow: Mapping[str, Any]) -> list[str]:
-    schema = flow["data_schema"]
-    assert schema is not None
-    field = next(k for k in schema.schema if k == CONF_WATCHED)
-    choices: list[str] = schema.schema[field].config["options"]
-    return choices
 
 
 async def test_user_flow_tests_camera_and_model_then_creates_entry(
@@ -220,7 +211,7 @@ async def test_options_flow_offers_groups_and_labels_and_reloads(
     assert len(choices) == 1003
     # Number fields come back from the form as floats.
     new = {
-        **loaded.options,
+        **on_form(loaded.options),
         CONF_WATCHED: ["guacamole", "dog"],
         CONF_ROI: "0.25, 0.5, 0.5, 0.5",
         CONF_K: 2.0,
@@ -259,12 +250,12 @@ async def test_options_errors_then_recovery(
 ) -> None:
     flow = await hass.config_entries.options.async_init(loaded.entry_id)
     result = await hass.config_entries.options.async_configure(
-        flow["flow_id"], {**loaded.options, **change}
+        flow["flow_id"], {**on_form(loaded.options), **change}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     result = await hass.config_entries.options.async_configure(
-        flow["flow_id"], dict(loaded.options)
+        flow["flow_id"], on_form(loaded.options)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()

@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
 
-from custom_components.mlwatch.const import CONF_ROI, EVENT_DETECTION
+from custom_components.mlwatch.const import CONF_ROI, DOMAIN, EVENT_DETECTION, SERVICE_RETRAIN
 from devtools.server import ServerProcess
-from tests import FakeCamera, add_entry, burst, server_data, start, state, submit, unload
+from tests import FakeCamera, add_entry, burst, on_form, server_data, start, state, submit, unload
 from tests.const import CAT, EMPTY
 from tests.const import DETECTOR_LABELS as LABELS
 from tests.const import DETECTOR_MODEL as MODEL
@@ -94,3 +96,33 @@ async def test_region_keeps_only_boxes_centred_in_it(
     )
     assert half.runtime_data.data.result.score("cat") == pytest.approx(cat.score)
     await unload(hass, half)
+
+
+async def test_a_deepstack_server_cannot_learn_and_says_so(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    detector_server: ServerProcess,
+    options: dict[str, Any],
+) -> None:
+    entry = await add_entry(hass, options, {**server_data(detector_server), "backend": "deepstack"})
+    assert not entry.runtime_data.learner.available  # DeepStack's API has no embeddings
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            SERVICE_RETRAIN,
+            {"config_entry_id": entry.entry_id},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "learning_unavailable"
+    assert state(hass, "sensor.front_door_cat_personal_model").state == STATE_UNAVAILABLE
+    # The options form is the same, on a step whose description says why it cannot learn.
+    flow = await hass.config_entries.options.async_init(entry.entry_id)
+    assert flow["step_id"] == "no_learning"
+    result = await hass.config_entries.options.async_configure(
+        flow["flow_id"], {**on_form(entry.options), CONF_ROI: "0, 0, 1, 1"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options[CONF_ROI] == "0, 0, 1, 1"
+    await unload(hass, entry)

@@ -57,7 +57,7 @@ async def test_entities_after_a_detection(
         ),
     )
     entries = er.async_entries_for_config_entry(entity_registry, loaded.entry_id)
-    assert len(entries) == 13
+    assert len(entries) == 14  # incl. the watched label's personal model
     assert {e.entity_id for e in entries if e.disabled_by} == set()
     for entry in sorted(entries, key=lambda e: e.entity_id):
         assert entry == snapshot(name=f"{entry.entity_id}-entry")

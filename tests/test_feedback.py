@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -32,7 +32,7 @@ from custom_components.mlwatch.const import (
 from custom_components.mlwatch.core import files as files_module
 from custom_components.mlwatch.core.dataset import PendingItem, new_id
 from custom_components.mlwatch.feedback import DATA_DATASET, async_get_dataset
-from tests import FakeCamera, burst, camera_error, state
+from tests import FakeCamera, burst, camera_error, settle_answers, state, variants
 from tests.const import CAMERA, CAT, EMPTY
 
 
@@ -282,6 +282,34 @@ async def test_frame_view_serves_pending_frames_to_logged_in_clients(
     ).status == HTTPStatus.UNAUTHORIZED
 
 
+async def _asking(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    options: dict[str, Any],
+    watched: list[str],
+    *,
+    per_day: int,
+) -> list[Event[dict[str, Any]]]:
+    """Set up asking about the cat photo (its labels' scores lie in the grey zone); the asks."""
+    unsure = {
+        **options,
+        CONF_WATCHED: watched,
+        CONF_ON_THRESHOLD: 0.9,
+        CONF_UNSURE_LOW: 0.05,
+        CONF_ASK_WHEN_UNSURE: True,
+        CONF_REVIEWS_PER_DAY: per_day,
+    }
+    hass.config_entries.async_update_entry(entry, options=unsure)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    requests: list[Event[dict[str, Any]]] = []
+    hass.bus.async_listen(EVENT_REVIEW_REQUESTED, requests.append)
+    return requests
+
+
+# Made at import, not on the event loop: decoding the sample photos is blocking I/O.
+CAT_VARIANTS = variants(CAT, range(4))
+
+
 async def test_review_budget_per_day(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
@@ -289,30 +317,44 @@ async def test_review_budget_per_day(
     entry: MockConfigEntry,
     options: dict[str, Any],
 ) -> None:
-    hass.config_entries.async_update_entry(
-        entry,
-        options={
-            **options,
-            CONF_WATCHED: ["Egyptian cat", "tabby"],
-            CONF_ON_THRESHOLD: 0.9,
-            CONF_UNSURE_LOW: 0.05,
-            CONF_ASK_WHEN_UNSURE: True,
-            CONF_REVIEWS_PER_DAY: 2,
-        },
-    )
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    requests: list[Any] = []
-    hass.bus.async_listen(EVENT_REVIEW_REQUESTED, requests.append)
-    fake_camera.play([CAT])
-    for _ in range(3):  # three bursts, each would ask about both labels
+    requests = await _asking(hass, entry, options, ["Egyptian cat", "tabby"], per_day=2)
+    for frame in CAT_VARIANTS[:3]:  # three bursts, each would ask about both labels
+        fake_camera.play([frame])
         await burst(hass, entry)
     assert len(requests) == 2
     assert {r.data["label"] for r in requests} == {"Egyptian cat", "tabby"}
     assert requests[0].data["image_url"] == f"/api/mlwatch/frame/{requests[0].data['review_id']}"
     # A new day brings a new budget.
     freezer.tick(timedelta(days=1))
+    fake_camera.play([CAT_VARIANTS[3]])
     await burst(hass, entry)
     assert len(requests) == 4
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_the_same_frame_is_asked_about_once_and_never_once_answered(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    entry: MockConfigEntry,
+    options: dict[str, Any],
+) -> None:
+    requests = await _asking(hass, entry, options, ["tabby"], per_day=9)
+    fake_camera.play([CAT])  # the mat as it is, burst after burst
+    for _ in range(3):
+        await burst(hass, entry)
+    (asked,) = requests  # asking again, unanswered, would teach nothing
+    await call(hass, "reject_detection", {"detection_id": asked.data["review_id"]})
+    await settle_answers(hass)
+    # After a restart (the questions asked are forgotten) the answered frame is still known.
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    freezer.tick(timedelta(days=1))
+    await burst(hass, entry)
+    assert len(requests) == 1
+    fake_camera.play([CAT_VARIANTS[0]])  # another view of it is worth a question
+    await burst(hass, entry)
+    assert len(requests) == 2
     await hass.config_entries.async_unload(entry.entry_id)
 
 

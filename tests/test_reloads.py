@@ -11,7 +11,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.mlwatch.const import CONF_CAMERA, CONF_K, CONF_WATCHED
-from tests import FakeCamera, counting_reloads, submit, usage_reports
+from tests import FakeCamera, counting_reloads, on_form, submit, usage_reports
 from tests.const import USER
 
 
@@ -49,7 +49,9 @@ async def test_options_changed_reload_once_unchanged_not_at_all(
 ) -> None:
     async def save(options: dict[str, Any]) -> None:
         flow = await hass.config_entries.options.async_init(loaded.entry_id)
-        result = await hass.config_entries.options.async_configure(flow["flow_id"], options)
+        result = await hass.config_entries.options.async_configure(
+            flow["flow_id"], on_form(options)
+        )
         assert result["type"] is FlowResultType.CREATE_ENTRY
         await hass.async_block_till_done()
 

@@ -10,6 +10,7 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant
@@ -22,6 +23,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.mlwatch.const import (
     CONF_BURST_SIZE,
+    CONF_WATCHED,
     DOMAIN,
     EVENT_DETECTION,
 )
@@ -35,6 +37,7 @@ from tests import (
     camera_error,
     counting_reloads,
     server_data,
+    settle_answers,
     start,
     start_burst,
     state,
@@ -42,8 +45,9 @@ from tests import (
     submit,
     unload,
     usage_reports,
+    variants,
 )
-from tests.const import CAT, EMPTY, TOP
+from tests.const import CAT, EMPTY, TOP, USER
 
 
 @pytest.fixture
@@ -276,3 +280,58 @@ async def test_setup_waits_for_a_server_that_is_down_and_refuses_a_wrong_key(
     refused = await add_entry(hass, options, server_data(server, api_key="wrong"))
     assert refused.state is ConfigEntryState.SETUP_ERROR
     assert refused.async_get_active_flows(hass, {SOURCE_REAUTH})
+
+
+# Made at import, not on the event loop: decoding the sample photos is blocking I/O.
+MISO_YES = variants("chelsea", range(4))
+MISO_NO = [variants(name, [seed])[0] for seed, name in enumerate(("coffee", "astronaut") * 2)]
+HELD_OUT = variants("chelsea", range(10, 13)) + variants("coffee", range(10, 16))
+
+
+async def _miso_scores(hass: HomeAssistant, fake_camera: FakeCamera, entry: Any) -> list[float]:
+    """The personal scores a burst over the held-out frames gets for the taught label."""
+    events: list[Event[dict[str, Any]]] = []
+    hass.bus.async_listen(EVENT_DETECTION, events.append)
+    fake_camera.play(HELD_OUT)
+    await burst(hass, entry)
+    return [e.data["personal_score"] for e in events if e.data["label"] == "Miso"]
+
+
+async def test_answers_through_the_server_teach_as_in_process(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    server: ServerProcess,
+    options: dict[str, Any],
+    freezer: FrozenDateTimeFactory,  # after the server: its start waits on the loop's clock
+) -> None:
+    del freezer  # retrains run when settle_answers moves HA's clock
+    watched = {**options, CONF_WATCHED: ["cat", "Miso"]}
+    remote = await add_entry(hass, watched, server_data(server))
+    for frames, verdict in ((MISO_YES, "confirmed"), (MISO_NO, "rejected")):
+        for frame in frames:
+            fake_camera.play([frame])
+            await hass.services.async_call(
+                DOMAIN,
+                "teach",
+                {"config_entry_id": remote.entry_id, "label": "Miso", "verdict": verdict},
+                blocking=True,
+            )
+    await settle_answers(hass)
+    taught = remote.runtime_data.data.learning["Miso"]
+    assert (taught.state, taught.positives, taught.negatives) == ("active", 4, 4)
+    through_server = await _miso_scores(hass, fake_camera, remote)
+    await unload(hass, remote)
+    await hass.config_entries.async_remove(remote.entry_id)
+    # In process, from the same answers (their embeddings came from the server).
+    local = await add_entry(hass, watched, {"backend": "local", **USER})
+    retrained = await hass.services.async_call(
+        DOMAIN, "retrain", {"config_entry_id": local.entry_id}, blocking=True, return_response=True
+    )
+    assert retrained is not None
+    mine = retrained["Miso"]
+    assert isinstance(mine, dict)
+    assert (mine["state"], mine["personal_f1"]) == ("active", taught.personal_f1)
+    in_process = await _miso_scores(hass, fake_camera, local)
+    assert len(through_server) == len(in_process) == 1
+    assert in_process[0] == pytest.approx(through_server[0], abs=0.01)
+    await unload(hass, local)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -17,7 +17,10 @@ from custom_components.mlwatch.snapshot import ReviewStats
 from tests.const import CAMERA, EMPTY
 from tests.core.conftest import snapshot as jpeg
 
-SETTINGS = ReviewSettings(ask=True, low=0.3, high=0.8, per_day=5, days=7, mb=100)
+if TYPE_CHECKING:
+    from custom_components.mlwatch.core.result import Vector
+
+SETTINGS = ReviewSettings(ask=True, low=0.3, high={"cat": 0.8}, per_day=5, days=7, mb=100)
 
 
 def _frame(image: bytes, cat: float) -> Frame:
@@ -33,6 +36,11 @@ def _frame(image: bytes, cat: float) -> Frame:
     return Frame(image, result, dt_util.utcnow())
 
 
+async def _nothing_known(label: str, embedding: Vector | None, asked: list[Vector]) -> bool:
+    del label, embedding, asked
+    return False
+
+
 async def test_a_grey_frame_asks_once_and_the_stats_change_reaches_the_owner(
     hass: HomeAssistant,
 ) -> None:
@@ -46,6 +54,7 @@ async def test_a_grey_frame_asks_once_and_the_stats_change_reaches_the_owner(
         watched=["cat"],
         model_sha256="abc123",
         settings=SETTINGS,
+        known=_nothing_known,
         on_change=lambda: changes.append(reviews.stats),
     )
     asked: list[Event[dict[str, Any]]] = []

@@ -128,6 +128,7 @@ def test_the_key_scan_sees_the_code() -> None:
         ("config.error", "cannot_read_camera"),
         ("config.abort", "already_configured"),
         ("config.abort", "reauth_successful"),
+        ("issues.better_threshold.fix_flow.abort", "entry_removed"),
         ("options.error", "k_above_n"),
         ("exceptions", "no_target"),
         ("exceptions", "server_busy"),

@@ -199,7 +199,10 @@ class _Scan:
                     for key in self.errors.values():
                         self.add(section, key, module, call)
             if kw.arg == "reason" and _call_name(call) == "async_abort":
-                self.add("config.abort", _text(kw.value, module, self.modules), module, call)
+                reason = _text(kw.value, module, self.modules)
+                # A repair flow's aborts belong to the issues it fixes.
+                for section in self._abort_sections(module):
+                    self.add(section, reason, module, call)
         if (name := _call_name(call)) in params:
             index, param = params[name]
             args = [*call.args, *(kw.value for kw in call.keywords if kw.arg == param)]
@@ -209,6 +212,18 @@ class _Scan:
             self.add("exceptions", _text(arg, module, self.modules), module, call)
         if name == "_abort_if_unique_id_configured":
             self.add("config.abort", "already_configured", module, call)
+
+    def _abort_sections(self, module: _Module) -> list[str]:
+        if module.name != "repairs":
+            return ["config.abort"]
+        issues = [
+            _text(kw.value, module, self.modules)
+            for node in ast.walk(module.tree)
+            if isinstance(node, ast.Call) and _call_name(node) == "async_create_issue"
+            for kw in node.keywords
+            if kw.arg == "translation_key"
+        ]
+        return [f"issues.{issue}.fix_flow.abort" for issue in issues]
 
     def _entity_class(self, cls: ast.ClassDef, module: _Module) -> None:
         for stmt in cls.body:

@@ -88,6 +88,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: MlwatchConfigEntry) -> b
     coordinator = MlwatchCoordinator(hass, entry, backend)
     try:
         await coordinator.async_config_entry_first_refresh()
+        await coordinator.async_start_learning()
         entry.runtime_data = coordinator
         await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     except BaseException:

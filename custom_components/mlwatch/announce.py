@@ -74,8 +74,13 @@ class Announcer:
             image_entity = er.async_get(self._hass).async_get_entity_id(
                 "image", DOMAIN, f"{self._entry.entry_id}_detection_image"
             )
+            decision = event.best_frame.decisions.get(event.label)
+            personal = decision.personal if decision else None
             data = {
                 **base,
+                "decided_by": decision.decided_by if decision else "base",
+                "base_score": round(decision.base if decision else event.best_score, 4),
+                "personal_score": None if personal is None else round(personal, 4),
                 "confidence": round(event.confidence, 4),
                 "frames": [round(s, 4) for s in event.why],
                 "best_score": round(event.best_score, 4),

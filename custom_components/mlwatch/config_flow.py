@@ -18,6 +18,7 @@ from .const import (
     CONF_API_KEY,
     CONF_BACKEND,
     CONF_CAMERA,
+    CONF_LABEL_THRESHOLDS,
     CONF_LABELS_PATH,
     CONF_MODEL,
     CONF_MODEL_PATH,
@@ -198,6 +199,19 @@ class MlwatchOptionsFlow(_OptionsFlowBase):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """All options on one form."""
+        if self.config_entry.data.get(CONF_BACKEND) == BACKEND_DEEPSTACK:
+            return await self.async_step_no_learning(user_input)
+        return await self._async_form("init", user_input)
+
+    async def async_step_no_learning(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The same form, saying why this backend cannot learn (no embeddings)."""
+        return await self._async_form("no_learning", user_input)
+
+    async def _async_form(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
         entry: MlwatchConfigEntry = self.config_entry
         current = {**DEFAULT_OPTIONS, **entry.options}
         errors: dict[str, str] = {}
@@ -205,11 +219,13 @@ class MlwatchOptionsFlow(_OptionsFlowBase):
             user_input = normalize_options(user_input)
             errors = validate_options(user_input)
             if not errors:
-                return self._async_save(entry, user_input)
+                # Not on the form: the thresholds the repairs set per label.
+                kept = {CONF_LABEL_THRESHOLDS: current[CONF_LABEL_THRESHOLDS]}
+                return self._async_save(entry, {**kept, **user_input})
             current = {**current, **user_input}
         choices = await self._async_label_choices()
         return self.async_show_form(
-            step_id="init", data_schema=options_schema(current, choices), errors=errors
+            step_id=step_id, data_schema=options_schema(current, choices), errors=errors
         )
 
     @callback
@@ -226,7 +242,13 @@ class MlwatchOptionsFlow(_OptionsFlowBase):
         entry: MlwatchConfigEntry = self.config_entry
         if getattr(entry, "runtime_data", None) is not None:
             info = entry.runtime_data.backend.info
-            return [*info.groups, *info.labels]
+            # Labels taught by example, once their personal model is active.
+            taught = [
+                label
+                for label, status in entry.runtime_data.data.learning.items()
+                if status.kind == "new" and status.state == "active"
+            ]
+            return [*taught, *info.groups, *info.labels]
         if entry.data.get(CONF_BACKEND) == BACKEND_DEEPSTACK:
             return list(COCO_LABELS)
         _, labels_file = model_paths(self.hass, dict(entry.data))

@@ -46,6 +46,8 @@ CONF_UNSURE_LOW: Final = "unsure_low"
 CONF_REVIEWS_PER_DAY: Final = "reviews_per_day"
 CONF_PENDING_DAYS: Final = "pending_days"
 CONF_PENDING_MB: Final = "pending_mb"
+CONF_PRECISION_TARGET: Final = "precision_target"
+CONF_LABEL_THRESHOLDS: Final = "label_thresholds"  # set by the threshold repair, per label
 
 DEFAULT_OPTIONS: Final[dict[str, object]] = {
     CONF_WATCHED: ["cat"],
@@ -67,6 +69,9 @@ DEFAULT_OPTIONS: Final[dict[str, object]] = {
     # Detections wait this long (and within this much disk) for the user's verdict.
     CONF_PENDING_DAYS: 7,
     CONF_PENDING_MB: 500,
+    # The precision the suggested thresholds aim for, on the user's own answers.
+    CONF_PRECISION_TARGET: 0.9,
+    CONF_LABEL_THRESHOLDS: {},
 }
 
 # While an episode is open the camera keeps being sampled, so it can end; but not forever.
@@ -94,6 +99,10 @@ SERVICE_CONFIRM: Final = "confirm_detection"
 SERVICE_REJECT: Final = "reject_detection"
 SERVICE_REVIEW_FRAME: Final = "review_frame"
 SERVICE_EXPORT: Final = "export_dataset"
+SERVICE_TEACH: Final = "teach"
+SERVICE_RETRAIN: Final = "retrain"
+SERVICE_ROLLBACK: Final = "rollback_label"
+SERVICE_RESET: Final = "reset_label"
 ATTR_DETECTION_ID: Final = "detection_id"
 ATTR_LABEL: Final = "label"
 ATTR_VERDICT: Final = "verdict"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -22,9 +23,11 @@ from .const import (
     CONF_CAMERA,
     CONF_COOLDOWN,
     CONF_K,
+    CONF_LABEL_THRESHOLDS,
     CONF_N,
     CONF_OFF_THRESHOLD,
     CONF_ON_THRESHOLD,
+    CONF_PRECISION_TARGET,
     CONF_ROI,
     CONF_WATCHED,
     DEFAULT_OPTIONS,
@@ -36,6 +39,7 @@ from .core.result import Result, Roi
 from .daily import DailyCounter
 from .errors import translated
 from .frame import DetectionRecord, Frame, FrameDroppedError
+from .learn import Learner, LearningSettings
 from .review import Reviews, ReviewSettings
 from .scheduler import ScheduleConfig, Scheduler, SchedulerHooks
 from .snapshot import Episode, MlwatchData
@@ -46,6 +50,8 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 type MlwatchConfigEntry = ConfigEntry[MlwatchCoordinator]
+# The backends whose results carry an embedding, which personal models learn from.
+LEARNABLE_KIND = "classifier+embedding"
 
 
 class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
@@ -63,11 +69,18 @@ class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
         opts: dict[str, Any] = {**DEFAULT_OPTIONS, **entry.options}
         self.watched: list[str] = list(opts[CONF_WATCHED])
         self.roi = Roi.parse(opts[CONF_ROI])
+        on, off = float(opts[CONF_ON_THRESHOLD]), float(opts[CONF_OFF_THRESHOLD])
+        # A label's own threshold (from the repair), never under the off-threshold set since.
+        self.thresholds = {
+            label: max(off, float(opts[CONF_LABEL_THRESHOLDS].get(label, on)))
+            for label in self.watched
+        }
         self.debouncer: Debouncer[Frame] = Debouncer(
             self.watched,
             DebounceConfig(
-                on_threshold=float(opts[CONF_ON_THRESHOLD]),
-                off_threshold=float(opts[CONF_OFF_THRESHOLD]),
+                on_threshold=on,
+                off_threshold=off,
+                on_thresholds=self.thresholds,
                 k=int(opts[CONF_K]),
                 n=int(opts[CONF_N]),
                 cooldown=float(opts[CONF_COOLDOWN]),
@@ -80,13 +93,27 @@ class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
         self.last_detection: DetectionRecord | None = None
         self.seen_today = DailyCounter()
         self.signal_event = f"{DOMAIN}_{entry.entry_id}_event"
+        info = backend.info
+        self.learner = Learner(
+            hass,
+            entry,
+            camera=self.camera,
+            watched=self.watched,
+            model_labels={*info.labels, *info.groups},
+            model_sha256=info.sha256,
+            settings=LearningSettings(on, off, self.thresholds, float(opts[CONF_PRECISION_TARGET])),
+            available=info.kind == LEARNABLE_KIND,
+            classify=lambda image: backend.classify(image, None),
+            on_change=self._publish,
+        )
         self.reviews = Reviews(
             hass,
             entry,
             camera=self.camera,
             watched=self.watched,
             model_sha256=backend.info.sha256,
-            settings=ReviewSettings.from_options(opts),
+            settings=ReviewSettings.from_options(opts, self.thresholds),
+            known=self.learner.async_known,
             on_change=self._publish,
         )
         self.scheduler = Scheduler(
@@ -113,6 +140,15 @@ class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
         )
         entry.async_on_unload(self.reviews.async_start())
 
+    async def async_start_learning(self) -> None:
+        """Load the personal models before the first frame uses them; a failure keeps the base."""
+        try:
+            self.config_entry.async_on_unload(await self.learner.async_start())
+        except MlwatchError as err:
+            _LOGGER.warning(
+                "Personal models of %s not loaded, the base model decides: %s", self.camera, err
+            )
+
     @callback
     def async_start_burst(self) -> None:
         """Sample a burst now, as a trigger would."""
@@ -138,6 +174,8 @@ class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
             last_detection=self.last_detection,
             reviews=self.reviews.stats,
             seen_today=MappingProxyType(dict(self.seen_today.most_common())),
+            learning=self.learner.status,
+            learning_available=self.learner.available,
         )
 
     @callback
@@ -187,7 +225,9 @@ class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
             _LOGGER.info("Snapshots from %s are classified again", self.camera)
         self.frames_processed += 1
         self.last_result = frame.result
-        scores = {label: frame.result.score(label) for label in self.watched}
+        decisions = {label: self.learner.decide(label, frame.result) for label in self.watched}
+        frame = replace(frame, decisions=MappingProxyType(decisions))
+        scores = {label: d.score for label, d in decisions.items()}
         for event in self.debouncer.update(scores, frame):
             self._announce(event)
         self.reviews.async_frame(frame, self.debouncer.active())

@@ -57,4 +57,8 @@ async def async_get_config_entry_diagnostics(
             "at": last.at.isoformat(),
         },
         "seen_today": dict(data.seen_today),
+        "learning": {
+            "available": data.learning_available,
+            "labels": {label: status.as_dict() for label, status in data.learning.items()},
+        },
     }

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .core.debounce import Detected
 from .core.result import Result
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A watched label's score on one frame, and which model gave the one the debouncer saw."""
+
+    score: float
+    base: float
+    personal: float | None = None
+    decided_by: str = "base"  # "base" or "personal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +30,8 @@ class Frame:
     image: bytes
     result: Result
     at: datetime
+    # Each watched label's score as the debouncer saw it, and the model that gave it.
+    decisions: Mapping[str, Decision] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True)

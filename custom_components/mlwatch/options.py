@@ -17,6 +17,7 @@ from .const import (
     CONF_ON_THRESHOLD,
     CONF_PENDING_DAYS,
     CONF_PENDING_MB,
+    CONF_PRECISION_TARGET,
     CONF_REVIEWS_PER_DAY,
     CONF_ROI,
     CONF_SCAN_INTERVAL,
@@ -73,6 +74,7 @@ def options_schema(current: dict[str, Any], labels: list[str]) -> Any:
             field(CONF_REVIEWS_PER_DAY): _number(0, 50, 1),
             field(CONF_PENDING_DAYS): _number(1, 365, 1, "d"),
             field(CONF_PENDING_MB): _number(10, 100000, 10, "MB"),
+            field(CONF_PRECISION_TARGET): _number(0.5, 0.99, 0.01),
         }
     )
 

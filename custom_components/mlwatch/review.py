@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,6 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from .const import (
     CONF_ASK_WHEN_UNSURE,
-    CONF_ON_THRESHOLD,
     CONF_PENDING_DAYS,
     CONF_PENDING_MB,
     CONF_REVIEWS_PER_DAY,
@@ -28,9 +28,13 @@ from .feedback import async_report, async_save_pending, async_stats, frame_url, 
 from .snapshot import ReviewStats
 
 if TYPE_CHECKING:
+    from .core.result import Vector
     from .frame import Frame
 
 _LOGGER = logging.getLogger(__name__)
+# The questions a new one is compared with (the answered frames, too, are compared).
+MAX_ASKED_KEPT = 200
+type Known = Callable[[str, "Vector | None", list["Vector"]], Awaitable[bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,19 +42,19 @@ class ReviewSettings:
     """When to ask for a verdict, how often, and how much to keep."""
 
     ask: bool
-    low: float  # grey zone: [low, on threshold)
-    high: float
+    low: float  # grey zone: [low, the label's on-threshold)
+    high: Mapping[str, float]  # the on-threshold of each watched label
     per_day: int
     days: float
     mb: float
 
     @classmethod
-    def from_options(cls, opts: Mapping[str, Any]) -> ReviewSettings:
-        """Read an entry's options (defaults filled in)."""
+    def from_options(cls, opts: Mapping[str, Any], on: Mapping[str, float]) -> ReviewSettings:
+        """Read an entry's options (defaults filled in); `on` is each label's on-threshold."""
         return cls(
             ask=bool(opts[CONF_ASK_WHEN_UNSURE]),
             low=float(opts[CONF_UNSURE_LOW]),
-            high=float(opts[CONF_ON_THRESHOLD]),
+            high=on,
             per_day=int(opts[CONF_REVIEWS_PER_DAY]),
             days=float(opts[CONF_PENDING_DAYS]),
             mb=float(opts[CONF_PENDING_MB]),
@@ -69,19 +73,22 @@ class Reviews:
         watched: list[str],
         model_sha256: str,
         settings: ReviewSettings,
+        known: Known,
         on_change: Callable[[], None],
     ) -> None:
-        """`on_change` runs when `stats` has changed."""
+        """`known` says a question would teach nothing; `on_change` runs when `stats` changed."""
         self.hass = hass
         self._entry = entry
         self.camera = camera
         self.watched = watched
         self.model_sha256 = model_sha256
         self.settings = settings
+        self._known = known
         self._on_change = on_change
         self.stats = ReviewStats()
         self._asked_today = DailyCounter()
         self._asked_this_burst: set[str] = set()
+        self._asked: deque[tuple[str, Vector]] = deque(maxlen=MAX_ASKED_KEPT)  # label, embedding
 
     @callback
     def async_start(self) -> Callable[[], None]:
@@ -132,22 +139,34 @@ class Reviews:
         if not self.settings.ask:
             return
         for label in self.watched:
-            score = frame.result.score(label)
+            # The score that decides: the personal model's doubt once it is active.
+            decision = frame.decisions.get(label)
+            score = decision.score if decision else frame.result.score(label)
             if (
                 label in active
                 or label in self._asked_this_burst
-                or not self.settings.low <= score < self.settings.high
+                or not self.settings.low <= score < self.settings.high[label]
             ):
                 continue
             if self._asked_today.total() >= self.settings.per_day:
                 return
-            self._asked_today.add(label)
             self._asked_this_burst.add(label)
             self._entry.async_create_background_task(
                 self.hass, self._async_request(label, score, frame), "mlwatch review request"
             )
 
     async def _async_request(self, label: str, score: float, frame: Frame) -> None:
+        embedding = frame.result.embedding
+        # The empty mat again, or a frame like one answered: its answer would teach nothing.
+        asked = [vector for about, vector in self._asked if about == label]
+        if await self._known(label, embedding, asked):
+            _LOGGER.debug("Not asking about %s on %s: nearly a known frame", label, self.camera)
+            return
+        if self._asked_today.total() >= self.settings.per_day:  # others asked meanwhile
+            return
+        self._asked_today.add(label)
+        if embedding is not None:
+            self._asked.append((label, embedding))
         review_id = new_id()
         if not await self.async_keep(review_id, label, "review", frame):
             return

@@ -123,6 +123,7 @@ async def async_setup_entry(
         [
             *(MlwatchSensor(coordinator, d) for d in SENSORS),
             *(PrecisionSensor(coordinator, label) for label in coordinator.watched),
+            *(PersonalModelSensor(coordinator, label) for label in coordinator.watched),
         ]
     )
 
@@ -170,3 +171,48 @@ class PrecisionSensor(MlwatchEntity, SensorEntity):
         """Percent of judged detections that were right; unknown until one is judged."""
         value = self.coordinator.data.reviews.precision.get(self.label)
         return None if value is None else round(value * 100, 1)
+
+
+class PersonalModelSensor(MlwatchEntity, SensorEntity):
+    """How well a label's personal model did on the user's own held-out answers."""
+
+    _attr_translation_key = "personal_model"
+    _attr_native_unit_of_measurement = PERCENTAGE
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_suggested_display_precision = 0
+
+    def __init__(self, coordinator: MlwatchCoordinator, label: str) -> None:
+        """The personal model of `label`: its evaluated F1, the base's beside it."""
+        super().__init__(coordinator, f"personal_model_{slugify(label)}")
+        self.label = label
+        self._attr_translation_placeholders = {"label": label}
+
+    @property
+    def available(self) -> bool:
+        """Unavailable where the backend gives no embeddings to learn from (DeepStack)."""
+        return super().available and self.coordinator.data.learning_available
+
+    @property
+    def native_value(self) -> float | None:
+        """The personal model's F1 in percent; unknown until enough answers are evaluated."""
+        status = self.coordinator.data.learning.get(self.label)
+        f1 = status.personal_f1 if status else None
+        return None if f1 is None else round(f1 * 100, 1)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """State (learning / shadow / active), the base model's F1 and the answers so far."""
+        status = self.coordinator.data.learning.get(self.label)
+        if status is None:
+            return {"state": "learning", "positives": 0, "negatives": 0}
+        base = None if status.base_f1 is None else round(status.base_f1 * 100, 1)
+        return {
+            "state": status.state,
+            "kind": status.kind,
+            "base_f1": base,
+            "positives": status.positives,
+            "negatives": status.negatives,
+            "version": status.version,
+            "threshold": status.threshold,
+            "suggested_threshold": status.suggested_threshold,
+        }

@@ -37,12 +37,16 @@ from .const import (
     SERVICE_CONFIRM,
     SERVICE_EXPORT,
     SERVICE_REJECT,
+    SERVICE_RESET,
+    SERVICE_RETRAIN,
     SERVICE_REVIEW_FRAME,
+    SERVICE_ROLLBACK,
     SERVICE_SCAN,
+    SERVICE_TEACH,
 )
 from .coordinator import MlwatchConfigEntry, MlwatchCoordinator
 from .core.dataset import VERDICTS, Dataset, PendingItem, check_label, new_id
-from .core.errors import DatasetError, InvalidLabelError, UnknownItemError
+from .core.errors import DatasetError, InvalidLabelError, MlwatchError, UnknownItemError
 from .core.result import FULL_FRAME
 from .core.wire import result_to_json
 from .errors import translated
@@ -54,6 +58,7 @@ from .feedback import (
     pending_item,
 )
 from .frame import Frame
+from .learn import Learner
 from .validation import vol
 
 EXPORT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -72,6 +77,8 @@ REVIEW_SCHEMA = vol.Schema(
         vol.Required(ATTR_VERDICT): vol.In(VERDICTS),
     }
 )
+TEACH_SCHEMA = REVIEW_SCHEMA.extend({vol.Optional(ATTR_DETECTION_ID): cv.string})
+LABEL_SCHEMA = vol.Schema({**TARGET_FIELDS, vol.Required(ATTR_LABEL): cv.string})
 EXPORT_SCHEMA = vol.Schema(
     {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Optional(ATTR_PATH): cv.string}
 )
@@ -176,7 +183,7 @@ def _file_example(store: Dataset, item: PendingItem, frame: Frame, verdict: str)
     )
 
 
-async def _review_frame(call: ServiceCall) -> ServiceResponse:
+async def _review_frame(call: ServiceCall, source: str = "manual") -> ServiceResponse:
     """File the camera's current frame as an example (for misses the model never flagged)."""
     coordinator = async_entry_for_call(call.hass, call).runtime_data
     label = call.data[ATTR_LABEL]
@@ -188,7 +195,7 @@ async def _review_frame(call: ServiceCall) -> ServiceResponse:
     item = pending_item(
         new_id(),
         label,
-        "manual",
+        source,
         frame.result,
         camera=coordinator.camera,
         watched=coordinator.watched,
@@ -197,6 +204,49 @@ async def _review_frame(call: ServiceCall) -> ServiceResponse:
     job = partial(_file_example, item=item, frame=frame, verdict=call.data[ATTR_VERDICT])
     row = await _run(call.hass, job)
     return {k: row[k] for k in ("id", "camera", "label", "verdict")}
+
+
+async def _teach(call: ServiceCall) -> ServiceResponse:
+    """File a pending item, or the camera's current frame, under any label, new or not."""
+    if (item_id := call.data.get(ATTR_DETECTION_ID)) is None:
+        return await _review_frame(call, "teach")
+    label, verdict = call.data[ATTR_LABEL], call.data[ATTR_VERDICT]
+    row = await _run(call.hass, lambda store: store.teach(item_id, label, verdict))
+    return {k: row[k] for k in ("id", "camera", "label", "verdict")}
+
+
+def _learner(call: ServiceCall) -> Learner:
+    learner = async_entry_for_call(call.hass, call).runtime_data.learner
+    if not learner.available:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="learning_unavailable",
+            translation_placeholders={"camera": learner.camera},
+        )
+    return learner
+
+
+async def _retrain(call: ServiceCall) -> ServiceResponse:
+    """Retrain the camera's personal models now; answers their evaluated state."""
+    status = await _learner(call).async_retrain(force=True)
+    return {label: s.as_dict() for label, s in status.items()}
+
+
+async def _rollback(call: ServiceCall) -> ServiceResponse:
+    """Go back to a label's previous personal model."""
+    try:
+        version = await _learner(call).async_rollback(call.data[ATTR_LABEL])
+    except MlwatchError as err:
+        raise translated(ServiceValidationError, err) from err
+    return {"label": call.data[ATTR_LABEL], "version": version}
+
+
+async def _reset(call: ServiceCall) -> None:
+    """Forget a label's personal model: the base model decides again."""
+    try:
+        await _learner(call).async_reset(call.data[ATTR_LABEL])
+    except MlwatchError as err:
+        raise translated(ServiceValidationError, err) from err
 
 
 async def _export(call: ServiceCall) -> ServiceResponse:
@@ -227,3 +277,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     register(SERVICE_REJECT, _verdict_handler("rejected"), VERDICT_SCHEMA, optional)
     register(SERVICE_REVIEW_FRAME, _review_frame, REVIEW_SCHEMA, optional)
     register(SERVICE_EXPORT, _export, EXPORT_SCHEMA, optional)
+    register(SERVICE_TEACH, _teach, TEACH_SCHEMA, optional)
+    register(SERVICE_RETRAIN, _retrain, TARGET_SCHEMA, optional)
+    register(SERVICE_ROLLBACK, _rollback, LABEL_SCHEMA, optional)
+    register(SERVICE_RESET, _reset, LABEL_SCHEMA)

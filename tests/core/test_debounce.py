@@ -115,3 +115,15 @@ def test_labels_are_independent_and_missing_scores_count_as_zero() -> None:
 def test_settings_that_could_never_fire_or_clear_are_refused(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError, match=r"Need|must"):
         DebounceConfig(**kwargs)  # type: ignore[arg-type]
+
+
+def test_a_label_with_its_own_threshold_fires_by_it_and_the_others_by_the_default() -> None:
+    deb, clock = make(DebounceConfig(k=2, n=3, on_thresholds={"cat": 0.45}))
+    assert [type(e) for e in feed(deb, clock, [0.5, 0.5])] == [Detected]
+    dog = feed(deb, clock, [0.5, 0.5, 0.5], label="dog")
+    assert [e for e in dog if e.label == "dog"] == []  # dog needs the default 0.6
+
+
+def test_a_label_threshold_under_the_off_threshold_is_refused() -> None:
+    with pytest.raises(ValueError, match="off_threshold"):
+        DebounceConfig(off_threshold=0.3, on_thresholds={"cat": 0.2})

@@ -18,6 +18,7 @@ from custom_components.mlwatch.core.evaluation import (
     Metrics,
     Report,
     evaluate,
+    suggest_threshold,
 )
 from custom_components.mlwatch.core.learning import (
     CLIP,
@@ -172,6 +173,32 @@ def test_a_personal_model_equal_to_a_perfect_base_stays_in_shadow() -> None:
     assert report.protocol == "leave-one-out"
     assert report.base == report.personal == Metrics(1.0, 1.0, 1.0, 6, 0, 0, 6)
     assert report.state == "shadow"
+
+
+def test_the_suggested_threshold_is_the_middle_of_those_that_reach_the_target() -> None:
+    truth = np.array([1, 1, 1, 0, 0], dtype=bool)
+    # Every threshold in (0.20, 0.71] keeps all three positives and drops both negatives.
+    assert suggest_threshold(np.array([0.71, 0.8, 0.9, 0.12, 0.2]), truth, 0.9) == 0.46
+    # A negative at 0.75: 0.9 precision needs a threshold above it, and one positive is lost.
+    assert suggest_threshold(np.array([0.71, 0.8, 0.9, 0.12, 0.75]), truth, 0.9) == 0.78
+    # At 0.7 precision that negative may pass (3 of 4): all three positives, in (0.12, 0.71].
+    assert suggest_threshold(np.array([0.71, 0.8, 0.9, 0.12, 0.75]), truth, 0.7) == 0.42
+    # Nothing reaches it: a negative scores above every positive.
+    assert suggest_threshold(np.array([0.71, 0.8, 0.9, 0.12, 0.99]), truth, 0.9) is None
+
+
+def test_the_suggestion_follows_the_scores_that_decide() -> None:
+    # In shadow the base decides, so its scores set the threshold; a new label has only its own.
+    found = [replace(a, 0.9) for a in yes("coffee", "x", 6)]
+    found += [replace(a, 0.29) for a in no("chelsea", "x", 6)]
+    shadow = evaluate(found, label="x", kind="base", threshold=0.5, precision_target=0.95)
+    assert (shadow.state, shadow.precision_target) == ("shadow", 0.95)
+    assert shadow.suggested_threshold == 0.6  # the middle of (0.29, 0.90]
+    new = evaluate(found, label="x", kind="new", threshold=0.5)
+    assert new.suggested_threshold is not None
+    assert new.suggested_threshold != shadow.suggested_threshold
+    few = evaluate(found[:2], label="x", kind="new", threshold=0.5)
+    assert (few.state, few.suggested_threshold) == ("learning", None)
 
 
 def test_a_correction_that_beats_the_base_is_active() -> None:

@@ -208,6 +208,19 @@ class Dataset:
         except OSError as err:
             raise os_error(err, "an embedding", "read") from err
 
+    def filed_crop(self, item_id: str) -> bytes:
+        """The region a filed item's model saw, to compute a missing embedding again."""
+        try:
+            return (self.images / f"{check_id(item_id)}_crop.jpg").read_bytes()
+        except FileNotFoundError as err:
+            raise UnknownItemError(f"No filed frame {item_id}") from err
+        except OSError as err:
+            raise os_error(err, "a filed frame", "read") from err
+
+    def keep_embedding(self, item_id: str, embedding: bytes) -> None:
+        """Replace a filed item's embedding (computed again, or by another model)."""
+        atomic_write(self.images / f"{check_id(item_id)}.emb", embedding)
+
     def _file(
         self, item: PendingItem, files: Files, verdict: str, label: str | None
     ) -> dict[str, str]:

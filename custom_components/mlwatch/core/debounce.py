@@ -18,10 +18,16 @@ class DebounceConfig:
     n: int = 5
     cooldown: float = 60.0  # seconds after a clear before the same label may fire again
     max_age: float = 120.0  # seconds; older frames no longer vote (a burst long ago is no evidence)
+    on_thresholds: Mapping[str, float] = field(default_factory=dict)  # per label, over on_threshold
+
+    def on(self, label: str) -> float:
+        """The label's on-threshold."""
+        return self.on_thresholds.get(label, self.on_threshold)
 
     def __post_init__(self) -> None:
         """Refuse settings that could never fire or never clear."""
-        if not 0 < self.off_threshold <= self.on_threshold <= 1:
+        ons = (self.on_threshold, *self.on_thresholds.values())
+        if not all(0 < self.off_threshold <= on <= 1 for on in ons):
             raise ValueError("Need 0 < off_threshold <= on_threshold <= 1")
         if not 1 <= self.k <= self.n:
             raise ValueError("Need 1 <= K <= N")
@@ -106,7 +112,7 @@ class Debouncer[F]:
         cfg = self.config
         window = track.window
         if track.active is None:
-            hits = [v for v in window if v.score >= cfg.on_threshold]
+            hits = [v for v in window if v.score >= cfg.on(label)]
             cooling = track.cleared_at is not None and now - track.cleared_at < cfg.cooldown
             if len(hits) < cfg.k or cooling:
                 return None

@@ -26,6 +26,9 @@ MIN_BASE_NEGATIVES = 2
 MIN_NEW_POSITIVES = 3
 MIN_NEW_NEGATIVES = 3
 LOO_MAX = 60
+DEFAULT_PRECISION_TARGET = 0.9
+# The thresholds a suggestion chooses from: what the options' number field can hold.
+GRID = np.round(np.arange(0.05, 1.0, 0.01), 2)
 TEST_SHARE = 1.0 / 3.0
 COUNTS = ("tp", "fp", "fn", "tn")
 
@@ -88,6 +91,8 @@ class Report:
     personal: Metrics
     base: Metrics | None  # None for a new label
     state: State
+    precision_target: float = DEFAULT_PRECISION_TARGET
+    suggested_threshold: float | None = None  # reaches the target on these answers
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able form."""
@@ -96,7 +101,10 @@ class Report:
     @classmethod
     def from_dict(cls, data: object) -> Report:
         """Parse `to_dict`'s form; anything wrong is a CorruptLearnedError."""
-        names = ("positives", "negatives", "protocol", "threshold", "personal", "base", "state")
+        names = (
+            *("positives", "negatives", "protocol", "threshold", "personal", "base", "state"),
+            *("precision_target", "suggested_threshold"),
+        )
         if not isinstance(data, dict) or set(data) != set(names):
             raise CorruptLearnedError("a report has missing or unknown fields")
         counts = (data["positives"], data["negatives"])
@@ -104,8 +112,11 @@ class Report:
             raise CorruptLearnedError("a report's answer counts are not counts")
         if data["protocol"] not in PROTOCOLS or data["state"] not in STATES:
             raise CorruptLearnedError("a report's protocol or state is unknown")
-        if not _rate(data["threshold"]):
-            raise CorruptLearnedError("a report's threshold is not in [0, 1]")
+        suggested = data["suggested_threshold"]
+        if not all(_rate(t) for t in (data["threshold"], data["precision_target"])) or not (
+            suggested is None or _rate(suggested)
+        ):
+            raise CorruptLearnedError("a report's threshold or target is not in [0, 1]")
         base = None if data["base"] is None else Metrics.from_dict(data["base"])
         return cls(
             positives=counts[0],
@@ -115,6 +126,8 @@ class Report:
             personal=Metrics.from_dict(data["personal"]),
             base=base,
             state=data["state"],
+            precision_target=float(data["precision_target"]),
+            suggested_threshold=None if suggested is None else float(suggested),
         )
 
 
@@ -157,18 +170,44 @@ def held_out_scores(
     return "time-ordered split", tested, _predict(theta, x[tested], logits[tested], kind)
 
 
+def suggest_threshold(
+    scores: np.ndarray[Any, Any], truth: np.ndarray[Any, Any], target: float
+) -> float | None:
+    """Of the thresholds that reach `target` precision with the most recall, the middle one."""
+    fired = np.asarray(scores, dtype=np.float64)[None, :] >= GRID[:, None]
+    positive = np.asarray(truth, dtype=bool)
+    tp, fp = (fired & positive).sum(axis=1), (fired & ~positive).sum(axis=1)
+    reach = (tp > 0) & (tp >= target * (tp + fp))
+    if not reach.any():
+        return None
+    chosen = GRID[reach & (tp == tp[reach].max())]
+    # The middle, not the lowest: as far from the answers on either side as they allow.
+    middle = (chosen.min() + chosen.max()) / 2
+    return float(chosen[np.argmin(np.abs(chosen - middle))])
+
+
 def evaluate(
-    answers: Sequence[Answer], *, label: str, kind: Kind, threshold: float, seed: int = 0
+    answers: Sequence[Answer],
+    *,
+    label: str,
+    kind: Kind,
+    threshold: float,
+    precision_target: float = DEFAULT_PRECISION_TARGET,
+    seed: int = 0,
 ) -> Report:
     """Evaluate `label`'s personal model on held-out answers (deterministic; seed is unused)."""
     del label, seed  # the protocols draw nothing at random; kept for the callers' symmetry
     truth = np.array([a.positive for a in answers], dtype=bool)
     positives, negatives = int(truth.sum()), int((~truth).sum())
-    base_all = np.array([a.base_score or 0.0 for a in answers]) >= threshold
+    base_scores = np.array([a.base_score or 0.0 for a in answers])
+    base_all = base_scores >= threshold
     if not _ready(positives, negatives, kind):
         nothing = Metrics.of(np.zeros(0), np.zeros(0))
         base = Metrics.of(base_all, truth) if kind == "base" else None
-        return Report(positives, negatives, "none", threshold, nothing, base, "learning")
+        return Report(
+            *(positives, negatives, "none", threshold, nothing, base, "learning"),
+            precision_target=precision_target,
+        )
     protocol, tested, scores = held_out_scores(answers, kind)
     personal = Metrics.of(scores >= threshold, truth[tested])
     if kind == "base":
@@ -177,4 +216,11 @@ def evaluate(
     else:
         base = None
         state = "active" if personal.f1 > 0 else "shadow"
-    return Report(positives, negatives, protocol, threshold, personal, base, state)
+    # The threshold for the scores that decide: the base model's while it does.
+    deciding = base_scores[tested] if kind == "base" and state != "active" else scores
+    suggested = suggest_threshold(deciding, truth[tested], precision_target)
+    return Report(
+        *(positives, negatives, protocol, threshold, personal, base, state),
+        precision_target=precision_target,
+        suggested_threshold=suggested,
+    )

@@ -2,6 +2,7 @@
 
 # numpy and flatbuffers only local inference needs. HA's own camera imports numpy, so they stay
 # installed, and mlwatch alone is refused them: that proves the remote path imports neither.
+# Learning is numpy by nature and HA OS has numpy: its three modules alone may import it.
 
 import builtins
 import importlib.abc
@@ -12,6 +13,7 @@ from types import ModuleType
 _MISSING = {"ai_edge_litert", "tflite_runtime", "cv2"}
 _NOT_FOR_MLWATCH = {"numpy", "flatbuffers"}
 _MLWATCH = "custom_components.mlwatch"
+_LEARNING = {f"{_MLWATCH}.core.{name}" for name in ("learning", "evaluation", "learned")}
 _import = builtins.__import__
 
 
@@ -32,12 +34,13 @@ def _guarded_import(
     fromlist: Sequence[str] | None = (),
     level: int = 0,
 ) -> ModuleType:
-    """`import` as usual, except numpy and flatbuffers for mlwatch's modules, cached or not."""
+    """`import` as usual, except numpy and flatbuffers for mlwatch's non-learning modules."""
     importer = str((globals or {}).get("__name__", ""))
     if (
         level == 0
         and name.split(".", 1)[0] in _NOT_FOR_MLWATCH
         and (importer == _MLWATCH or importer.startswith(_MLWATCH + "."))
+        and importer not in _LEARNING
     ):
         raise ModuleNotFoundError(f"No module named {name!r} (hidden from {importer})")
     return _import(name, globals, locals, fromlist, level)

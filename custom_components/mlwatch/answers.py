@@ -1,0 +1,119 @@
+"""The embeddings of one camera's answers: read from the dataset, computed again where missing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import HomeAssistant
+
+from .core.errors import CorruptEmbeddingError, MlwatchError
+
+if TYPE_CHECKING:
+    from .core.dataset import Dataset
+    from .core.result import Result, Vector
+
+_LOGGER = logging.getLogger(__name__)
+# Answers without an embedding computed again per retrain: an old dataset catches up over a few.
+MAX_COMPUTED_AGAIN = 100
+
+
+class AnswerVectors:
+    """Each answer's embedding from this model, cached; changed only on the event loop."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        *,
+        camera: str,
+        model_sha256: str,
+        classify: Callable[[bytes], Awaitable[Result]],
+    ) -> None:
+        """`classify` gives the embedding of a stored crop that has none."""
+        self.hass = hass
+        self.camera = camera
+        self.model_sha256 = model_sha256
+        self._classify = classify
+        self._vectors: dict[str, Any] = {}  # answer id → embedding
+        self._about: dict[str, tuple[str, str]] = {}  # answer id → (label, corrected label)
+
+    @property
+    def vectors(self) -> Mapping[str, Any]:
+        """A copy to hand to the executor: the loop may add to the cache meanwhile."""
+        return MappingProxyType(dict(self._vectors))
+
+    async def async_refresh(self, dataset: Dataset) -> None:
+        """Read the new answers' embeddings (in the executor), and compute the missing ones."""
+        found, about, missing = await self.hass.async_add_executor_job(
+            _read, dataset, self.camera, self.model_sha256, frozenset(self._vectors)
+        )
+        self._vectors.update(found)
+        self._about.update(about)
+        for item_id in missing[:MAX_COMPUTED_AGAIN]:
+            if not await self._async_compute_again(dataset, item_id):
+                return
+
+    async def _async_compute_again(self, dataset: Dataset, item_id: str) -> bool:
+        """The embedding of an answer from the crop the model saw; False if this model has none."""
+        from .core.embedding import pack, unpack
+
+        try:
+            crop = await self.hass.async_add_executor_job(dataset.filed_crop, item_id)
+            result = await self._classify(crop)
+            if result.embedding is None:
+                return False
+            packed = pack(result.embedding, self.model_sha256)
+            await self.hass.async_add_executor_job(dataset.keep_embedding, item_id, packed)
+        except MlwatchError as err:
+            _LOGGER.debug("No embedding for answer %s: %s", item_id, err)
+            return True
+        self._vectors[item_id] = unpack(packed)[0]  # as stored: int8 precision
+        return True
+
+    async def async_near(
+        self, label: str, embedding: Vector, asked: Sequence[Vector], *, any_answer: bool
+    ) -> bool:
+        """Whether a frame is nearly one already answered about `label` (or any), or asked."""
+        vectors = [
+            v for i, v in self._vectors.items() if any_answer or label in self._about.get(i, ())
+        ]
+        vectors.extend(asked)
+        if not vectors:
+            return False
+        return await self.hass.async_add_executor_job(_near_any, embedding, vectors)
+
+
+def _read(
+    dataset: Dataset, camera: str, model_sha256: str, known: frozenset[str]
+) -> tuple[dict[str, Any], dict[str, tuple[str, str]], list[str]]:
+    """Executor: new answers' embeddings from this model, what they answer, the ids without."""
+    from .core.embedding import unpack
+
+    found: dict[str, Any] = {}
+    about: dict[str, tuple[str, str]] = {}
+    missing = []
+    for row in dataset.rows(camera):
+        item_id = row["id"]
+        about[item_id] = (row["label"], row["corrected_label"])
+        if item_id in known:
+            continue
+        try:
+            data = dataset.embedding(item_id)
+            vector, sha = unpack(data) if data is not None else (None, "")
+        except CorruptEmbeddingError as err:
+            _LOGGER.warning("Answer %s has a damaged embedding: %s", item_id, err)
+            vector, sha = None, ""
+        if vector is not None and sha == model_sha256:
+            found[item_id] = vector
+        else:
+            missing.append(item_id)  # older than embeddings, damaged, or another model's
+    return found, about, missing
+
+
+def _near_any(embedding: Vector, vectors: list[Vector]) -> bool:
+    """Executor: numpy, imported only where learning runs."""
+    from .core.learning import near_duplicate
+
+    return near_duplicate(embedding, vectors)

@@ -1,0 +1,291 @@
+"""It learns from every answer: personal models trained on the box, real model, real photos."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.mlwatch.const import (
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_LABEL,
+    ATTR_VERDICT,
+    CONF_LABEL_THRESHOLDS,
+    CONF_ON_THRESHOLD,
+    CONF_WATCHED,
+    DATASET_DIR,
+    DOMAIN,
+    EVENT_DETECTION,
+    SERVICE_RESET,
+    SERVICE_RETRAIN,
+    SERVICE_ROLLBACK,
+    SERVICE_TEACH,
+)
+from custom_components.mlwatch.repairs import MIN_CHANGE, threshold_issue_id
+from tests import FakeCamera, burst, label_choices, on_form, settle_answers, state, variants
+from tests.const import CAMERA
+
+# Retrains wait for the answers to settle on HA's clock: frozen, so that only `settle` moves it.
+pytestmark = pytest.mark.usefixtures("freezer")
+MISO = "Miso"  # the cat's name: a label the model does not have
+CAT_PHOTO = "chelsea"
+OTHERS = ("coffee", "astronaut", "rocket", "camera")
+SENSOR = "sensor.front_door_miso_personal_model"
+
+
+async def call(hass: HomeAssistant, service: str, **data: Any) -> Any:
+    """An mlwatch action, blocking, with its response when it has one."""
+    respond = service != SERVICE_RESET
+    return await hass.services.async_call(
+        DOMAIN, service, data, blocking=True, return_response=respond
+    )
+
+
+async def teach(
+    hass: HomeAssistant, camera: FakeCamera, entry: MockConfigEntry, frames: list[bytes], yes: bool
+) -> None:
+    """Show each frame to the camera and teach it as a yes (or no) for Miso."""
+    for frame in frames:
+        camera.play([frame])
+        await call(
+            hass,
+            SERVICE_TEACH,
+            config_entry_id=entry.entry_id,
+            label=MISO,
+            verdict="confirmed" if yes else "rejected",
+        )
+
+
+# Made at import, not on the event loop: decoding the sample photos is blocking I/O.
+CAT_FRAMES = variants(CAT_PHOTO, range(16))
+OTHER_FRAMES = [variants(OTHERS[seed % len(OTHERS)], [seed])[0] for seed in range(32)]
+
+
+def cats(*seeds: int) -> list[bytes]:
+    return [CAT_FRAMES[seed] for seed in seeds]
+
+
+def others(*seeds: int) -> list[bytes]:
+    return [OTHER_FRAMES[seed] for seed in seeds]
+
+
+async def taught(hass: HomeAssistant, camera: FakeCamera, entry: MockConfigEntry) -> None:
+    """Four yes and four no answers for Miso, then the retrain they start."""
+    await teach(hass, camera, entry, cats(0, 1, 2, 3), yes=True)
+    await teach(hass, camera, entry, others(0, 1, 2, 3), yes=False)
+    await settle_answers(hass)
+
+
+async def watch_miso(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_WATCHED: ["cat", MISO]}
+    )
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def learned_root(hass: HomeAssistant) -> Path:
+    return Path(hass.config.path(DATASET_DIR, "learned"))
+
+
+async def test_a_new_label_taught_by_example_is_recognised_and_decides(
+    hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
+) -> None:
+    await taught(hass, fake_camera, loaded)
+    status = (await call(hass, SERVICE_RETRAIN, config_entry_id=loaded.entry_id))[MISO]
+    assert (status["state"], status["kind"]) == ("active", "new")
+    assert (status["positives"], status["negatives"]) == (4, 4)
+    assert status["personal_f1"] == 1.0  # on held-out answers (leave-one-out)
+    assert status["base_f1"] is None  # the model has no Miso
+    # Watchable now: the options offer it, and a detection of Miso is the personal model's.
+    flow = await hass.config_entries.options.async_init(loaded.entry_id)
+    assert label_choices(flow)[0] == MISO
+    await watch_miso(hass, loaded)
+    events: list[Event[dict[str, Any]]] = []
+    hass.bus.async_listen(EVENT_DETECTION, events.append)
+    fake_camera.play(cats(10, 11, 12) + others(10, 11, 12, 13, 14, 15))  # held-out frames
+    await burst(hass, loaded)
+    miso = [e.data for e in events if e.data["label"] == MISO]
+    assert len(miso) == 1
+    assert miso[0]["decided_by"] == "personal"
+    assert miso[0]["personal_score"] >= 0.6
+    assert miso[0]["base_score"] == 0.0
+    # And not on the other photos: a burst of those alone fires no Miso.
+    events.clear()
+    fake_camera.play(others(20, 21, 22, 23, 24, 25))
+    await burst(hass, loaded)
+    assert [e for e in events if e.data["label"] == MISO] == []
+    sensor = state(hass, SENSOR)
+    assert sensor.state == "100.0"
+    assert sensor.attributes["state"] == "active"
+    assert (sensor.attributes["positives"], sensor.attributes["negatives"]) == (4, 4)
+
+
+async def test_a_base_label_learns_in_shadow_until_it_beats_the_base(
+    hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
+) -> None:
+    # The base model is right about these cats: a personal model cannot beat it, so it shadows.
+    events: list[Event[dict[str, Any]]] = []
+    hass.bus.async_listen(EVENT_DETECTION, events.append)
+    for frames in (cats(0, 1, 2), cats(3, 4, 5)):
+        fake_camera.play([*frames, *others(0, 1, 2, 3)])
+        await burst(hass, loaded)
+    for event in events:
+        await call(hass, "confirm_detection", detection_id=event.data["detection_id"])
+    for frame in others(4, 5):
+        fake_camera.play([frame])
+        await call(
+            hass, "review_frame", config_entry_id=loaded.entry_id, label="cat", verdict="rejected"
+        )
+    await settle_answers(hass)
+    status = loaded.runtime_data.data.learning["cat"]
+    assert status.kind == "base"
+    assert status.state == "shadow"
+    assert status.base_f1 == 1.0
+    events.clear()
+    fake_camera.play([*cats(6, 7), *others(6, 7, 8, 9)])
+    await burst(hass, loaded)
+    (detected,) = events
+    assert detected.data["decided_by"] == "base"
+    assert detected.data["personal_score"] is not None  # computed and kept beside the base
+    assert detected.data["base_score"] == detected.data["best_score"]
+
+
+async def test_a_hundred_concurrent_answers_lose_nothing_and_retrain_once(
+    hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
+) -> None:
+    fake_camera.play(cats(1, 2) + others(1, 2, 3, 4))
+    await burst(hass, loaded)
+    last = loaded.runtime_data.data.last_detection
+    assert last is not None
+    # One pending detection, taught a hundred times at once (a phone, automations, the card).
+    await asyncio.gather(
+        *(
+            call(
+                hass,
+                SERVICE_TEACH,
+                detection_id=last.event.detection_id,
+                label=MISO,
+                verdict="confirmed" if i % 2 else "rejected",
+            )
+            for i in range(100)
+        )
+    )
+    await settle_answers(hass)
+    status = loaded.runtime_data.data.learning[MISO]
+    assert (status.positives, status.negatives) == (50, 50)  # nothing lost
+    assert status.version == 1  # one retrain for the hundred, not a hundred
+
+
+async def test_a_restart_keeps_the_personal_model_and_rollback_and_reset_work(
+    hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
+) -> None:
+    await taught(hass, fake_camera, loaded)
+    await teach(hass, fake_camera, loaded, cats(4), yes=True)
+    await settle_answers(hass)
+    assert loaded.runtime_data.data.learning[MISO].version == 2
+    await hass.config_entries.async_reload(loaded.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    kept = loaded.runtime_data.data.learning[MISO]
+    assert (kept.version, kept.state, kept.positives) == (2, "active", 5)
+    rolled = await call(hass, SERVICE_ROLLBACK, config_entry_id=loaded.entry_id, label=MISO)
+    assert rolled == {"label": MISO, "version": 1}
+    assert loaded.runtime_data.data.learning[MISO].positives == 4
+    await call(hass, SERVICE_RESET, config_entry_id=loaded.entry_id, label=MISO)
+    assert MISO not in loaded.runtime_data.data.learning
+    with pytest.raises(ServiceValidationError):
+        await call(hass, SERVICE_ROLLBACK, config_entry_id=loaded.entry_id, label=MISO)
+
+
+async def test_a_corrupt_learned_file_gives_the_base_model_and_a_repair_issue(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    await taught(hass, fake_camera, loaded)
+    await hass.config_entries.async_unload(loaded.entry_id)
+    for version in learned_root(hass).glob(f"{CAMERA}/*/v*.json"):
+        version.write_bytes(b'{"format": 1, "head": {"weights": "\xff')
+    assert await hass.config_entries.async_setup(loaded.entry_id)
+    await hass.async_block_till_done()
+    assert loaded.state is ConfigEntryState.LOADED
+    assert MISO not in loaded.runtime_data.data.learning
+    issue = issue_registry.async_get_issue(DOMAIN, f"learned_model_problem_{loaded.entry_id}")
+    assert issue is not None
+    assert list(learned_root(hass).glob("corrupt/*"))  # kept aside, not deleted
+
+
+async def test_teach_needs_a_known_pending_item_and_a_valid_label(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, SERVICE_TEACH, detection_id="0" * 32, label=MISO, verdict="confirmed")
+    assert err.value.translation_key == "unknown_detection"
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass,
+            SERVICE_TEACH,
+            **{ATTR_CONFIG_ENTRY_ID: loaded.entry_id, ATTR_LABEL: "a/b", ATTR_VERDICT: "confirmed"},
+        )
+    assert err.value.translation_key == "invalid_label"
+
+
+async def test_the_threshold_for_the_precision_target_is_offered_and_applied(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    assert await async_setup_component(hass, "repairs", {})
+    await taught(hass, fake_camera, loaded)
+    # A strict threshold for every label; Miso's answers say a lower one keeps 90 % precision.
+    hass.config_entries.async_update_entry(
+        loaded, options={**loaded.options, CONF_ON_THRESHOLD: 0.8}
+    )
+    await watch_miso(hass, loaded)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    status = loaded.runtime_data.data.learning[MISO]
+    suggested = status.suggested_threshold
+    assert suggested is not None
+    assert abs(suggested - status.threshold) >= MIN_CHANGE
+    issue_id = threshold_issue_id(loaded.entry_id, MISO)
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.is_fixable
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["threshold"] == f"{suggested:.2f}"
+    assert state(hass, SENSOR).attributes["suggested_threshold"] == suggested
+    # The fix, as the Repairs panel runs it.
+    client = await hass_client()
+    started = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue_id}
+    )
+    form = await started.json()
+    assert (form["step_id"], form["description_placeholders"]["label"]) == ("confirm", MISO)
+    done = await client.post(f"/api/repairs/issues/fix/{form['flow_id']}", json={})
+    assert (await done.json())["type"] == "create_entry"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await settle_answers(hass)
+    assert loaded.options[CONF_LABEL_THRESHOLDS] == {MISO: suggested}
+    coordinator = loaded.runtime_data
+    assert coordinator.debouncer.config.on(MISO) == suggested
+    assert coordinator.debouncer.config.on("cat") == loaded.options[CONF_ON_THRESHOLD]
+    applied = coordinator.data.learning[MISO]
+    assert (applied.threshold, applied.report["threshold"]) == (suggested, suggested)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None  # nothing left to offer
+    # Saving the options form keeps the label's threshold.
+    flow = await hass.config_entries.options.async_init(loaded.entry_id)
+    await hass.config_entries.options.async_configure(flow["flow_id"], on_form(loaded.options))
+    await hass.async_block_till_done()
+    assert loaded.options[CONF_LABEL_THRESHOLDS] == {MISO: suggested}
