@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .errors import CorruptLearnedError
+from .logistic import FloatArray, fit_dual, fit_primal, sigmoid
 
 Kind = Literal["base", "new"]
 KINDS = ("base", "new")
@@ -33,11 +34,6 @@ LAMBDA = 1.0 / 16.0
 BASE_WEIGHT_SD = 1.0
 BIAS_SD = 1.0
 CLIP = 1e-4
-MAX_ITERATIONS = 100
-TOLERANCE = 1e-9
-DECREMENT = 1e-6  # the logit of a unit-norm frame is then within ~3e-4 of the optimum's
-
-FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 
 @dataclass(frozen=True)
@@ -63,17 +59,6 @@ def base_logits(base_scores: Iterable[float | None] | np.ndarray[Any, Any]) -> F
     values = [0.0 if s is None else s for s in base_scores]
     p = np.clip(np.asarray(values, dtype=np.float64), CLIP, 1.0 - CLIP)
     out: FloatArray = np.log(p) - np.log1p(-p)
-    return out
-
-
-def sigmoid(z: np.ndarray[Any, Any]) -> FloatArray:
-    """The logistic function without overflow."""
-    out: FloatArray = 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))
-    return out
-
-
-def _log_sigmoid(z: FloatArray) -> FloatArray:
-    out: FloatArray = -np.logaddexp(0.0, -z)
     return out
 
 
@@ -187,79 +172,6 @@ def _design(x: FloatArray, logits: FloatArray, kind: Kind) -> FloatArray:
     return out
 
 
-def _objective(f: FloatArray, y: FloatArray) -> float:
-    """Log-likelihood of labels y in {0, 1} at log-odds f."""
-    return float(np.sum(_log_sigmoid(np.where(y > 0, f, -f))))
-
-
-def _fit_dual(phi: FloatArray, y: FloatArray, mean: FloatArray, var: FloatArray) -> FloatArray:
-    """The MAP θ by Newton on the n log-odds (n < number of parameters): O(n^3) per step."""
-    k = (phi * var) @ phi.T  # prior covariance of the log-odds
-    m = phi @ mean
-    a = np.zeros(len(y))
-
-    def psi(a: FloatArray) -> float:
-        return _objective(m + k @ a, y) - 0.5 * float(a @ k @ a)
-
-    current = psi(a)
-    for _ in range(MAX_ITERATIONS):
-        f = m + k @ a
-        p = sigmoid(f)
-        w = p * (1.0 - p)
-        sw = np.sqrt(w)
-        b = w * (f - m) + (y - p)
-        system = np.eye(len(y)) + sw[:, None] * k * sw[None, :]  # well conditioned: I + ...
-        target = b - sw * np.linalg.solve(system, sw * (k @ b))
-        step = target - a
-        scale = 1.0
-        while (trial := psi(a + scale * step)) < current and scale > 1e-6:
-            scale *= 0.5  # a full Newton step can overshoot on separable answers
-        a, previous, current = a + scale * step, current, trial
-        if current - previous < TOLERANCE * (1.0 + abs(current)):
-            break
-    out: FloatArray = mean + var * (phi.T @ a)
-    return out
-
-
-def _fit_primal(
-    phi: FloatArray, y: FloatArray, mean: FloatArray, var: FloatArray, start: FloatArray
-) -> FloatArray:
-    """The MAP θ by Newton on the parameters (n ≥ their number): one d-by-d solve per step."""
-    precision = 1.0 / var
-    phi32 = phi.astype(np.float32)  # the Hessian only steers; float32 halves its cost
-    # Far from the optimum a Hessian of every k-th answer (times k) steers as well, for 1/k.
-    every = max(1, len(y) // phi.shape[1])
-    buffer = np.empty_like(phi32)
-
-    def psi(theta: FloatArray) -> float:
-        delta = theta - mean
-        return _objective(phi @ theta, y) - 0.5 * float(delta @ (precision * delta))
-
-    theta = start.copy()
-    current, decrement = psi(theta), math.inf
-    for _ in range(MAX_ITERATIONS):
-        p = sigmoid(phi @ theta)
-        grad = phi.T @ (y - p) - precision * (theta - mean)
-        k = every if decrement > 1.0 else 1
-        rows = slice(None, None, k)
-        scaled = np.multiply(
-            phi32[rows],
-            np.sqrt(k * p[rows] * (1.0 - p[rows])).astype(np.float32)[:, None],
-            out=buffer[: len(p[rows])],
-        )
-        hessian = (scaled.T @ scaled).astype(np.float64)  # A.T @ A runs as one syrk
-        hessian[np.diag_indices_from(hessian)] += precision
-        step = np.linalg.solve(hessian, grad)
-        decrement = float(grad @ step)  # twice what a full step could still gain, in nats
-        if decrement < DECREMENT and k == 1:
-            break
-        scale = 1.0
-        while (trial := psi(theta + scale * step)) < current and scale > 1e-6:
-            scale *= 0.5
-        theta, current = theta + scale * step, trial
-    return theta
-
-
 def fit(x: FloatArray, logits: FloatArray, y: FloatArray, kind: Kind) -> FloatArray:
     """θ = [w, (base_weight), bias] for unit rows x, base log-odds and labels y in {0, 1}."""
     mean, var = _prior(x.shape[1], kind)
@@ -267,11 +179,11 @@ def fit(x: FloatArray, logits: FloatArray, y: FloatArray, kind: Kind) -> FloatAr
         return mean
     phi = _design(x, logits, kind)
     if len(y) < phi.shape[1]:
-        return _fit_dual(phi, y, mean, var)
+        return fit_dual(phi, y, mean, var)
     start = mean.copy()
     if kind == "new":  # the optimum does not depend on it; Newton gets there in fewer steps
         start[-1] = float(base_logits([float(np.mean(y))])[0])
-    return _fit_primal(phi, y, mean, var, start)
+    return fit_primal(phi, y, mean, var, start)
 
 
 def arrays(answers: Sequence[Answer]) -> tuple[FloatArray, FloatArray, FloatArray]:

@@ -2,7 +2,7 @@
 
 # numpy and flatbuffers only local inference needs. HA's own camera imports numpy, so they stay
 # installed, and mlwatch alone is refused them: that proves the remote path imports neither.
-# Learning is numpy by nature and HA OS has numpy: its three modules alone may import it.
+# Learning is numpy by nature and HA OS has numpy: its four modules alone may import it.
 
 import builtins
 import importlib.abc
@@ -13,7 +13,9 @@ from types import ModuleType
 _MISSING = {"ai_edge_litert", "tflite_runtime", "cv2"}
 _NOT_FOR_MLWATCH = {"numpy", "flatbuffers"}
 _MLWATCH = "custom_components.mlwatch"
-_LEARNING = {f"{_MLWATCH}.core.{name}" for name in ("learning", "evaluation", "learned")}
+_LEARNING = {
+    f"{_MLWATCH}.core.{name}" for name in ("learning", "logistic", "evaluation", "learned")
+}
 _import = builtins.__import__
 
 

@@ -1,0 +1,44 @@
+"""The MAP solvers: the dual and the primal find the same optimum, where the gradient is zero."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from custom_components.mlwatch.core.learning import _design, _prior, base_logits, unit_rows
+from custom_components.mlwatch.core.logistic import FloatArray, fit_dual, fit_primal, sigmoid
+
+
+def _problem(n: int, d: int, kind: str, seed: int) -> tuple[FloatArray, ...]:
+    """Two overlapping clusters of unit rows, the answers, and the prior of `kind`."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.3).astype(np.float64)
+    x = unit_rows(rng.normal(size=(n, d)) + 1.5 * y[:, None] * rng.normal(size=d))
+    logits = base_logits(np.clip(0.4 + 0.2 * y + rng.normal(0, 0.15, n), 0.01, 0.99))
+    mean, var = _prior(d, kind)  # type: ignore[arg-type]
+    return _design(x, logits, kind), y, mean, var  # type: ignore[arg-type]
+
+
+def _gradient(
+    theta: FloatArray, phi: FloatArray, y: FloatArray, mean: FloatArray, var: FloatArray
+) -> FloatArray:
+    out: FloatArray = phi.T @ (y - sigmoid(phi @ theta)) - (theta - mean) / var
+    return out
+
+
+@pytest.mark.parametrize("kind", ["base", "new"])
+def test_both_solvers_reach_the_same_optimum(kind: str) -> None:
+    # 60 answers, 40 parameters: the primal's case; the dual solves it exactly too.
+    phi, y, mean, var = _problem(60, 38 if kind == "base" else 39, kind, seed=3)
+    dual = fit_dual(phi, y, mean, var)
+    primal = fit_primal(phi, y, mean, var, mean.copy())
+    assert np.abs(phi @ primal - phi @ dual).max() < 1e-3  # the same log-odds on every answer
+    assert np.linalg.norm(_gradient(dual, phi, y, mean, var)) < 1e-6
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_primal_ends_where_the_gradient_vanishes(seed: int) -> None:
+    phi, y, mean, var = _problem(3000, 300, "new", seed)
+    theta = fit_primal(phi, y, mean, var, mean.copy())
+    start = np.linalg.norm(_gradient(mean, phi, y, mean, var))
+    assert np.linalg.norm(_gradient(theta, phi, y, mean, var)) < 1e-4 * start
