@@ -203,6 +203,8 @@ class Outcome:
     entry: dict[str, Any]
     events: dict[str, list[int]]  # base/personal -> missed, positive, false alarms, negative
     ap: dict[str, float]  # base/personal -> mean average precision over the draws
+    # After the threshold repair: the median suggested threshold and the mean F1 at it.
+    repaired: tuple[float, float] = (ON_THRESHOLD, 0.0)
 
 
 def embed(clf: Any, files: list[Path], roi: Any, known: set[str]) -> Frames:
@@ -255,7 +257,7 @@ def measure(
     modules: dict[str, Any], frames: Frames, task: Task, args: argparse.Namespace, sha256: str
 ) -> Outcome | None:
     """The protocol for one label: `--reps` draws, train on the answers, test on the rest."""
-    learning, debounce = modules["learning"], modules["debounce"]
+    learning, debounce, evaluation = modules["learning"], modules["debounce"], modules["evaluation"]
     rng = np.random.default_rng([args.seed, *task.label.encode()])
     kind = "base" if task.label in frames.base else "new"
     base = frames.base.get(task.label)
@@ -264,6 +266,7 @@ def measure(
     train_ms: list[float] = []
     events = {"base": [0, 0, 0, 0], "personal": [0, 0, 0, 0]}
     ap: dict[str, list[float]] = {"base": [], "personal": []}
+    repaired: list[tuple[float, float]] = []
     head = None
     folder = np.zeros(len(frames.embeddings), np.int64)  # which folder each frame came from
     for number, members in enumerate(task.groups.values()):
@@ -283,6 +286,12 @@ def measure(
         mine = np.asarray(head.scores(frames.embeddings[test], test_base), np.float64)
         personal.append(prf(mine >= ON_THRESHOLD, truth))
         ap["personal"].append(average_precision(mine, truth))
+        # What the repair would set from these answers alone, on the scores that would decide.
+        report = evaluation.evaluate(answers, label=task.label, kind=kind, threshold=ON_THRESHOLD)
+        offered = report.suggested_threshold
+        chosen = ON_THRESHOLD if offered is None or report.state == "learning" else offered
+        deciding = test_base if kind == "base" and report.state != "active" else mine
+        repaired.append((chosen, prf(deciding >= chosen, truth)[2]))
         visits = int(rng.integers(2**32))  # base and personal see the very same episodes
         runs = [("personal", mine)] + ([("base", test_base)] if base is not None else [])
         for name, values in runs:
@@ -318,7 +327,9 @@ def measure(
             zip(("precision", "recall", "f1"), (round(float(v), 4) for v in b), strict=True)
         )
     mean_ap = {k: float(np.mean(v)) for k, v in ap.items() if v}
-    return Outcome(task.label, kind, len(task.positive), entry, events, mean_ap)
+    r = np.asarray(repaired)
+    after = (float(np.median(r[:, 0])), float(r[:, 1].mean()))
+    return Outcome(task.label, kind, len(task.positive), entry, events, mean_ap, after)
 
 
 def train_at_scale(
@@ -343,9 +354,9 @@ def print_tables(outcomes: list[Outcome], classify_ms: float) -> None:
     """The per-label table and the episode table, as Markdown."""
     print(
         "\n| label | kind | frames | personal P | R | F1 | F1 min | base P | R | F1 "
-        "| personal AP | base AP | train ms | frame ms |"
+        "| personal AP | base AP | repaired t | F1 | train ms | frame ms |"
     )
-    print(f"| --- | --- |{' ---: |' * 12}")
+    print(f"| --- | --- |{' ---: |' * 14}")
     for o in outcomes:
         pe, be = o.entry["personal"], o.entry["base"]
         keys = ("precision", "recall", "f1")
@@ -354,11 +365,14 @@ def print_tables(outcomes: list[Outcome], classify_ms: float) -> None:
         aps = " | ".join(f"{o.ap[k]:.3f}" if k in o.ap else "—" for k in ("personal", "base"))
         print(
             f"| {o.label} | {o.kind} | {o.frames} | {pcols} | {bcols} | {aps} "
+            f"| {o.repaired[0]:.2f} | {o.repaired[1]:.3f} "
             f"| {o.entry['train_ms']:.2f} | {o.entry['frame_ms']:.4f} |"
         )
     print(
         f"\nP/R/F1 at the on-threshold {ON_THRESHOLD}, means over the draws; AP (average "
-        f"precision) needs no threshold. classify() median {classify_ms:.2f} ms per frame, "
+        f"precision) needs no threshold. Repaired: the median threshold the repair would offer "
+        "from the draw's answers alone (evaluation.suggested_threshold) and the mean F1 at it of "
+        f"the scores that would decide. classify() median {classify_ms:.2f} ms per frame, "
         "in the same run."
     )
     print("\nEpisodes through the debouncer: false alarms per 100 visits of anything else, missed")
@@ -425,6 +439,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     modules = {
         "learning": importlib.import_module("mlwatch_core.learning"),
         "debounce": importlib.import_module("mlwatch_core.debounce"),
+        "evaluation": importlib.import_module("mlwatch_core.evaluation"),
     }
     roi = importlib.import_module("mlwatch_core.result").Roi.parse(args.roi)
     settings = engine.Settings(num_threads=args.threads)
@@ -442,7 +457,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         f"shots {args.shots}, reps {args.reps}, seed {args.seed}, threshold {ON_THRESHOLD}, "
         f"K={K} of N={N}, bursts of {BURST_SIZE}; {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}; "
-        f"core/learning.py sha256 {_digest(modules['learning'])}"
+        f"core/learning.py sha256 {_digest(modules['learning'])}, "
+        f"logistic.py {_digest(importlib.import_module('mlwatch_core.logistic'))}, "
+        f"evaluation.py {_digest(modules['evaluation'])}"
     )
     outcomes = [o for t in tasks if (o := measure(modules, frames, t, args, sha256))]
     print_tables(outcomes, classify_ms)
