@@ -13,6 +13,7 @@ from custom_components.mlwatch.core.result import Result, Timings
 from custom_components.mlwatch.feedback import async_get_dataset
 from custom_components.mlwatch.frame import Frame
 from custom_components.mlwatch.review import Reviews, ReviewSettings
+from custom_components.mlwatch.scope import CameraScope
 from custom_components.mlwatch.snapshot import ReviewStats
 from tests.const import CAMERA, EMPTY
 from tests.core.conftest import snapshot as jpeg
@@ -48,11 +49,7 @@ async def test_a_grey_frame_asks_once_and_the_stats_change_reaches_the_owner(
     entry.add_to_hass(hass)
     changes: list[ReviewStats] = []
     reviews = Reviews(
-        hass,
-        entry,
-        camera=CAMERA,
-        watched=["cat"],
-        model_sha256="abc123",
+        CameraScope(hass, entry, CAMERA, ["cat"], "abc123"),
         settings=SETTINGS,
         known=_nothing_known,
         on_change=lambda: changes.append(reviews.stats),

@@ -7,10 +7,9 @@ from typing import Any
 from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
-from homeassistant.util import slugify
 
 from .coordinator import MlwatchConfigEntry, MlwatchCoordinator
-from .entity import MlwatchEntity
+from .entity import LabelEntity
 
 PARALLEL_UPDATES = 0
 
@@ -25,16 +24,14 @@ async def async_setup_entry(
     async_add_entities(WatchedLabelSensor(coordinator, label) for label in coordinator.watched)
 
 
-class WatchedLabelSensor(MlwatchEntity, BinarySensorEntity):
+class WatchedLabelSensor(LabelEntity, BinarySensorEntity):
     """On while the debouncer holds an episode open for this label."""
 
     _attr_translation_key = "watched"
 
     def __init__(self, coordinator: MlwatchCoordinator, label: str) -> None:
         """Watch `label` (a model label or a label group)."""
-        super().__init__(coordinator, f"watch_{slugify(label)}")
-        self.label = label
-        self._attr_translation_placeholders = {"label": label}
+        super().__init__(coordinator, label, "watch")
 
     @property
     def is_on(self) -> bool:

@@ -42,6 +42,7 @@ from .frame import DetectionRecord, Frame, FrameDroppedError
 from .learn import Learner, LearningSettings
 from .review import Reviews, ReviewSettings
 from .scheduler import ScheduleConfig, Scheduler, SchedulerHooks
+from .scope import CameraScope
 from .snapshot import Episode, MlwatchData
 
 if TYPE_CHECKING:
@@ -94,24 +95,17 @@ class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
         self.seen_today = DailyCounter()
         self.signal_event = f"{DOMAIN}_{entry.entry_id}_event"
         info = backend.info
+        scope = CameraScope(hass, entry, self.camera, self.watched, info.sha256)
         self.learner = Learner(
-            hass,
-            entry,
-            camera=self.camera,
-            watched=self.watched,
+            scope,
             model_labels={*info.labels, *info.groups},
-            model_sha256=info.sha256,
             settings=LearningSettings(on, off, self.thresholds, float(opts[CONF_PRECISION_TARGET])),
             available=info.kind == LEARNABLE_KIND,
             classify=lambda image: backend.classify(image, None),
             on_change=self._publish,
         )
         self.reviews = Reviews(
-            hass,
-            entry,
-            camera=self.camera,
-            watched=self.watched,
-            model_sha256=backend.info.sha256,
+            scope,
             settings=ReviewSettings.from_options(opts, self.thresholds),
             known=self.learner.async_known,
             on_change=self._publish,

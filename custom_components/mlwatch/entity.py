@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.util import slugify
 
 from .const import DOMAIN
 from .coordinator import MlwatchCoordinator
@@ -28,3 +29,13 @@ class MlwatchEntity(CoordinatorEntity[MlwatchCoordinator]):
             sw_version=info.sha256[:12],
             entry_type=DeviceEntryType.SERVICE,
         )
+
+
+class LabelEntity(MlwatchEntity):
+    """An mlwatch entity about one label, named after it."""
+
+    def __init__(self, coordinator: MlwatchCoordinator, label: str, key: str) -> None:
+        """`key` and the label make the unique id; the label fills the name."""
+        super().__init__(coordinator, f"{key}_{slugify(label)}")
+        self.label = label
+        self._attr_translation_placeholders = {"label": label}

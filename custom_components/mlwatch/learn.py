@@ -11,8 +11,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
@@ -23,6 +22,7 @@ from .core.errors import MlwatchError
 from .feedback import async_get_dataset
 from .frame import Decision
 from .repairs import async_offer_threshold, threshold_issue_id
+from .scope import CameraHelper, CameraScope
 from .snapshot import LabelLearning
 
 if TYPE_CHECKING:
@@ -56,41 +56,33 @@ class _Loaded:
     version: int | None
 
 
-class Learner:
+class Learner(CameraHelper):
     """Personal models of one camera: what each label's score is, and retraining after answers."""
 
     def __init__(
         self,
-        hass: HomeAssistant,
-        entry: ConfigEntry[Any],
+        scope: CameraScope,
         *,
-        camera: str,
-        watched: list[str],
         model_labels: set[str],
-        model_sha256: str,
         settings: LearningSettings,
         available: bool,
         classify: Callable[[bytes], Awaitable[Result]],
         on_change: Callable[[], None],
     ) -> None:
         """`available` is False where the backend gives no embeddings (DeepStack)."""
-        self.hass = hass
-        self._entry = entry
-        self.camera = camera
-        self.watched = watched
+        super().__init__(scope)
         self._model_labels = model_labels
-        self.model_sha256 = model_sha256
         self.settings = settings
         self.available = available
         self._on_change = on_change
         self._heads: dict[str, _Loaded] = {}
         self.answers = AnswerVectors(
-            hass, camera=camera, model_sha256=model_sha256, classify=classify
+            self.hass, camera=self.camera, model_sha256=self.model_sha256, classify=classify
         )
         self._seen: tuple[int, float] | None = None  # the answers the last retrain used
         self._store: LearnedStore | None = None
         self._debouncer = Debouncer(
-            hass,
+            self.hass,
             _LOGGER,
             cooldown=RETRAIN_COOLDOWN,
             immediate=False,

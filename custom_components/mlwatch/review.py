@@ -8,8 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from .const import (
@@ -25,6 +24,7 @@ from .core.dataset import new_id
 from .core.errors import DatasetError
 from .daily import DailyCounter
 from .feedback import async_report, async_save_pending, async_stats, frame_url, pending_item
+from .scope import CameraHelper, CameraScope
 from .snapshot import ReviewStats
 
 if TYPE_CHECKING:
@@ -61,27 +61,19 @@ class ReviewSettings:
         )
 
 
-class Reviews:
+class Reviews(CameraHelper):
     """Pending frames and review requests for one camera, and the verdict counts it shows."""
 
     def __init__(
         self,
-        hass: HomeAssistant,
-        entry: ConfigEntry[Any],
+        scope: CameraScope,
         *,
-        camera: str,
-        watched: list[str],
-        model_sha256: str,
         settings: ReviewSettings,
         known: Known,
         on_change: Callable[[], None],
     ) -> None:
         """`known` says a question would teach nothing; `on_change` runs when `stats` changed."""
-        self.hass = hass
-        self._entry = entry
-        self.camera = camera
-        self.watched = watched
-        self.model_sha256 = model_sha256
+        super().__init__(scope)
         self.settings = settings
         self._known = known
         self._on_change = on_change

@@ -16,10 +16,9 @@ from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.typing import StateType
-from homeassistant.util import slugify
 
 from .coordinator import MlwatchConfigEntry, MlwatchCoordinator
-from .entity import MlwatchEntity
+from .entity import LabelEntity, MlwatchEntity
 from .snapshot import MlwatchData
 
 PARALLEL_UPDATES = 0
@@ -152,19 +151,22 @@ class MlwatchSensor(MlwatchEntity, SensorEntity):
         return fn(self.coordinator.data) if fn else None
 
 
-class PrecisionSensor(MlwatchEntity, SensorEntity):
-    """How often a watched label's detections were right, from the user's verdicts."""
+class _LabelPercentSensor(LabelEntity, SensorEntity):
+    """A percentage about one label, kept in long-term statistics."""
 
-    _attr_translation_key = "precision"
     _attr_native_unit_of_measurement = PERCENTAGE
     _attr_state_class = SensorStateClass.MEASUREMENT
     _attr_suggested_display_precision = 0
 
+
+class PrecisionSensor(_LabelPercentSensor):
+    """How often a watched label's detections were right, from the user's verdicts."""
+
+    _attr_translation_key = "precision"
+
     def __init__(self, coordinator: MlwatchCoordinator, label: str) -> None:
         """Precision of `label`'s detections: confirmed / (confirmed + rejected)."""
-        super().__init__(coordinator, f"precision_{slugify(label)}")
-        self.label = label
-        self._attr_translation_placeholders = {"label": label}
+        super().__init__(coordinator, label, "precision")
 
     @property
     def native_value(self) -> float | None:
@@ -173,19 +175,14 @@ class PrecisionSensor(MlwatchEntity, SensorEntity):
         return None if value is None else round(value * 100, 1)
 
 
-class PersonalModelSensor(MlwatchEntity, SensorEntity):
+class PersonalModelSensor(_LabelPercentSensor):
     """How well a label's personal model did on the user's own held-out answers."""
 
     _attr_translation_key = "personal_model"
-    _attr_native_unit_of_measurement = PERCENTAGE
-    _attr_state_class = SensorStateClass.MEASUREMENT
-    _attr_suggested_display_precision = 0
 
     def __init__(self, coordinator: MlwatchCoordinator, label: str) -> None:
         """The personal model of `label`: its evaluated F1, the base's beside it."""
-        super().__init__(coordinator, f"personal_model_{slugify(label)}")
-        self.label = label
-        self._attr_translation_placeholders = {"label": label}
+        super().__init__(coordinator, label, "personal_model")
 
     @property
     def available(self) -> bool:
