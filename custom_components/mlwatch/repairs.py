@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import voluptuous as vol
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import slugify
 
 from .const import CONF_LABEL_THRESHOLDS, DOMAIN
 from .snapshot import LabelLearning
+from .validation import vol
 
+# HA 2026 types a repair step's result as RepairsFlowResult, 2025.4 as data_entry_flow's FlowResult.
+type StepResult = Any
 THRESHOLD_ISSUE = "better_threshold"
 # Smaller changes are noise from a handful of answers, not worth the user's click.
 MIN_CHANGE = 0.05
@@ -69,12 +70,12 @@ class ThresholdFlow(RepairsFlow):
         """`data` is what the issue was created with."""
         self._data = data
 
-    async def async_step_init(self, user_input: dict[str, str] | None = None) -> FlowResult:
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> StepResult:
         """The only step is the confirmation."""
         del user_input  # the form is the confirm step's
         return await self.async_step_confirm()
 
-    async def async_step_confirm(self, user_input: dict[str, str] | None = None) -> FlowResult:
+    async def async_step_confirm(self, user_input: dict[str, str] | None = None) -> StepResult:
         """Show the change; on confirm, store the label's threshold and reload the entry."""
         entry = self.hass.config_entries.async_get_entry(str(self._data["entry_id"]))
         if entry is None:
