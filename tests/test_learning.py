@@ -289,3 +289,32 @@ async def test_the_threshold_for_the_precision_target_is_offered_and_applied(
     await hass.config_entries.options.async_configure(flow["flow_id"], on_form(loaded.options))
     await hass.async_block_till_done()
     assert loaded.options[CONF_LABEL_THRESHOLDS] == {MISO: suggested}
+
+
+async def test_answers_without_an_embedding_get_it_again_from_their_crop(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await taught(hass, fake_camera, loaded)
+    images = Path(hass.config.path(DATASET_DIR, "dataset", "images"))
+
+    def forget() -> list[Path]:
+        kept = sorted(images.glob("*.emb"))
+        for path in kept[1:]:  # as answers given before embeddings were kept
+            path.unlink()
+        kept[0].write_bytes(b"MLWE damaged")
+        return kept
+
+    kept = await hass.async_add_executor_job(forget)
+    assert len(kept) == 8
+    await hass.config_entries.async_reload(loaded.entry_id)  # the cache starts empty
+    await hass.async_block_till_done(wait_background_tasks=True)
+    status = (await call(hass, SERVICE_RETRAIN, config_entry_id=loaded.entry_id))[MISO]
+    # A new version, trained on all eight answers: their embeddings came back.
+    assert (status["positives"], status["negatives"], status["version"]) == (4, 4, 2)
+    assert status["state"] == "active"
+    assert "damaged embedding" in caplog.text
+    again = await hass.async_add_executor_job(lambda: sorted(images.glob("*.emb")))
+    assert again == kept  # computed again and stored
