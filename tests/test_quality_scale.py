@@ -135,3 +135,19 @@ def test_the_checks_can_tell_a_false_claim(tmp_path: Path) -> None:
 
 def test_older_ha_showing_a_placeholder_icon_is_said() -> None:
     assert "placeholder" in _rules()["brands"]["comment"]
+
+
+def test_every_action_and_entity_has_an_icon() -> None:
+    from tests.translation_keys import used_keys
+
+    icons = json.loads((COMPONENT / "icons.json").read_text())
+    actions = yaml.safe_load((COMPONENT / "services.yaml").read_text())
+    assert sorted(set(actions) - set(icons["services"])) == []
+    entities = {
+        (section.removeprefix("entity."), key)
+        for section, key in used_keys()
+        if section.startswith("entity.")
+    }
+    assert entities  # the scan found the entity classes
+    missing = [(p, k) for p, k in sorted(entities) if k not in icons["entity"].get(p, {})]
+    assert missing == []
