@@ -44,16 +44,17 @@ class AnswerVectors:
         """A copy to hand to the executor: the loop may add to the cache meanwhile."""
         return MappingProxyType(dict(self._vectors))
 
-    async def async_refresh(self, dataset: Dataset) -> None:
-        """Read the new answers' embeddings (in the executor), and compute the missing ones."""
-        found, about, missing = await self.hass.async_add_executor_job(
+    async def async_refresh(self, dataset: Dataset) -> list[dict[str, str]]:
+        """Read the new answers' embeddings (in the executor), compute the missing; the rows."""
+        rows, found, about, missing = await self.hass.async_add_executor_job(
             _read, dataset, self.camera, self.model_sha256, frozenset(self._vectors)
         )
         self._vectors.update(found)
         self._about.update(about)
         for item_id in missing[:MAX_COMPUTED_AGAIN]:
             if not await self._async_compute_again(dataset, item_id):
-                return
+                break
+        return rows
 
     async def _async_compute_again(self, dataset: Dataset, item_id: str) -> bool:
         """The embedding of an answer from the crop the model saw; False if this model has none."""
@@ -87,14 +88,15 @@ class AnswerVectors:
 
 def _read(
     dataset: Dataset, camera: str, model_sha256: str, known: frozenset[str]
-) -> tuple[dict[str, Any], dict[str, tuple[str, str]], list[str]]:
-    """Executor: new answers' embeddings from this model, what they answer, the ids without."""
+) -> tuple[list[dict[str, str]], dict[str, Any], dict[str, tuple[str, str]], list[str]]:
+    """Executor: the rows, new answers' embeddings, what they answer, the ids without one."""
     from .core.embedding import unpack
 
     found: dict[str, Any] = {}
     about: dict[str, tuple[str, str]] = {}
     missing = []
-    for row in dataset.rows(camera):
+    rows = dataset.rows(camera)
+    for row in rows:
         item_id = row["id"]
         about[item_id] = (row["label"], row["corrected_label"])
         if item_id in known:
@@ -109,11 +111,11 @@ def _read(
             found[item_id] = vector
         else:
             missing.append(item_id)  # older than embeddings, damaged, or another model's
-    return found, about, missing
+    return rows, found, about, missing
 
 
 def _near_any(embedding: Vector, vectors: list[Vector]) -> bool:
     """Executor: numpy, imported only where learning runs."""
-    from .core.learning import near_duplicate
+    from .core.answered import near_duplicate
 
     return near_duplicate(embedding, vectors)

@@ -26,7 +26,6 @@ from .scope import CameraHelper, CameraScope
 from .snapshot import LabelLearning
 
 if TYPE_CHECKING:
-    from .core.dataset import Dataset
     from .core.evaluation import Report
     from .core.learned import LearnedStore
     from .core.learning import Head, Kind
@@ -154,8 +153,8 @@ class Learner(CameraHelper):
             return self.status
         dataset = await async_get_dataset(self.hass)
         store = await self._async_store()
-        await self.answers.async_refresh(dataset)
-        job = partial(self._retrain, dataset, store, self.answers.vectors, force=force)
+        rows = await self.answers.async_refresh(dataset)
+        job = partial(self._retrain, rows, store, self.answers.vectors, force=force)
         trained = await self.hass.async_add_executor_job(job)
         if trained is not None:
             self._heads.update(trained)
@@ -163,14 +162,19 @@ class Learner(CameraHelper):
         return self.status
 
     def _retrain(
-        self, dataset: Dataset, store: LearnedStore, vectors: Mapping[str, Any], *, force: bool
+        self,
+        rows: list[dict[str, str]],
+        store: LearnedStore,
+        vectors: Mapping[str, Any],
+        *,
+        force: bool,
     ) -> dict[str, _Loaded] | None:
         """Executor: answers → evaluation → a new version per label; None when nothing changed."""
         # numpy: imported only where learning runs, never on HA OS's remote path without it.
+        from .core.answered import answers_for
         from .core.evaluation import evaluate
-        from .core.learning import answers_for, train
+        from .core.learning import train
 
-        rows = dataset.rows(self.camera)
         seen = (len(rows), max((float(r["time"]) for r in rows), default=0.0))
         if seen == self._seen and not force:
             return None
@@ -191,7 +195,6 @@ class Learner(CameraHelper):
             started = time.perf_counter()
             report = evaluate(
                 answers,
-                label=label,
                 kind=kind,
                 threshold=self._threshold(label),
                 precision_target=self.settings.precision_target,

@@ -13,7 +13,7 @@ import pytest
 from custom_components.mlwatch.core import learned as learned_module
 from custom_components.mlwatch.core.errors import DatasetError
 from custom_components.mlwatch.core.evaluation import Report, evaluate
-from custom_components.mlwatch.core.learned import KEEP, LearnedStore, label_key
+from custom_components.mlwatch.core.learned import FORMAT, KEEP, LearnedStore, label_key
 from custom_components.mlwatch.core.learning import Answer, Head, train
 
 from .learning_frames import frames
@@ -37,7 +37,7 @@ def _answers(label: str, count: int) -> list[Answer]:
 def _trained(label: str = "cat", count: int = 3, now: float = 1.0) -> tuple[Head, Report]:
     found = _answers(label, count)
     head = train(found, label=label, kind="base", model_sha256=SHA, now=now)
-    return head, evaluate(found, label=label, kind="base", threshold=0.6)
+    return head, evaluate(found, kind="base", threshold=0.6)
 
 
 def _same(a: Head, b: Head) -> bool:
@@ -172,7 +172,7 @@ def test_an_incompatible_file_is_skipped_and_left_in_place(tmp_path: Path, chang
     path = _current_file(tmp_path)
     if change == "format":
         data = json.loads(path.read_bytes())
-        data["format"] = 2
+        data["format"] = FORMAT + 1
         path.write_text(json.dumps(data))
     before = path.read_bytes()
     sha, dims = ("ef" * 32 if change == "sha" else SHA), (640 if change == "dims" else 1280)
@@ -181,6 +181,22 @@ def test_an_incompatible_file_is_skipped_and_left_in_place(tmp_path: Path, chang
     assert len(loaded.problems) == 1
     assert path.read_bytes() == before
     assert not (tmp_path / "corrupt").exists()
+
+
+def test_a_file_of_an_older_format_is_skipped_quietly_for_the_retrain(tmp_path: Path) -> None:
+    store = LearnedStore(tmp_path)
+    store.save(CAMERA, *_trained())
+    path = _current_file(tmp_path)
+    data = json.loads(path.read_bytes())
+    data["format"] = FORMAT - 1
+    data["head"].pop("center")  # what format 1 wrote: a head on other features
+    path.write_text(json.dumps(data))
+    loaded = store.load(CAMERA, SHA)
+    assert loaded.heads == {}
+    assert loaded.problems == []
+    assert path.exists()
+    store.save(CAMERA, *_trained())  # the retrain at start
+    assert set(store.load(CAMERA, SHA).heads) == {"cat"}
 
 
 def test_a_crash_before_the_pointer_moves_keeps_the_old_version(

@@ -42,3 +42,19 @@ def test_the_primal_ends_where_the_gradient_vanishes(seed: int) -> None:
     theta = fit_primal(phi, y, mean, var, mean.copy())
     start = np.linalg.norm(_gradient(mean, phi, y, mean, var))
     assert np.linalg.norm(_gradient(theta, phi, y, mean, var)) < 1e-4 * start
+
+
+@pytest.mark.parametrize("n", [30, 60])
+def test_whole_weights_count_as_repeated_answers(n: int) -> None:
+    # 30 answers: the dual solves it; 60: the primal.
+    phi, y, mean, var = _problem(n, 39, "new", seed=5)
+    c = np.where(y > 0, 3.0, 1.0)
+    repeated = np.concatenate([np.arange(n), *[np.flatnonzero(y > 0)] * 2])
+    solve = fit_dual if n < phi.shape[1] else fit_primal
+    expected = fit_dual(phi[repeated], y[repeated], mean, var)
+    got = (
+        solve(phi, y, mean, var, c)
+        if solve is fit_dual
+        else fit_primal(phi, y, mean, var, mean.copy(), c=c)
+    )
+    assert np.abs(phi @ got - phi @ expected).max() < 1e-3

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .errors import CorruptLearnedError
-from .learning import Answer, FloatArray, Kind, arrays, fit, sigmoid
+from .learning import Answer, FloatArray, Kind, arrays, fit
 
 State = Literal["learning", "shadow", "active"]
 STATES = ("learning", "shadow", "active")
@@ -131,14 +131,6 @@ class Report:
         )
 
 
-def _predict(theta: FloatArray, x: FloatArray, logits: FloatArray, kind: Kind) -> FloatArray:
-    d = x.shape[1]
-    z = x @ theta[:d] + theta[-1]
-    if kind == "base":
-        z = z + theta[d] * logits
-    return sigmoid(z)
-
-
 def _ready(positives: int, negatives: int, kind: Kind) -> bool:
     if kind == "base":
         return positives >= MIN_BASE_POSITIVES and negatives >= MIN_BASE_NEGATIVES
@@ -149,14 +141,14 @@ def held_out_scores(
     answers: Sequence[Answer], kind: Kind
 ) -> tuple[str, np.ndarray[Any, Any], FloatArray]:
     """The protocol, the tested answers' indices and their held-out personal scores."""
-    x, logits, y = arrays(answers)
+    x, logits, y = arrays(answers, kind)
     n = len(answers)
     if n <= LOO_MAX:
         scores = np.empty(n)
         for i in range(n):  # one fit per answer; n is small here
             keep = np.arange(n) != i
-            theta = fit(x[keep], logits[keep], y[keep], kind)
-            scores[i] = _predict(theta, x[i : i + 1], logits[i : i + 1], kind)[0]
+            fitted = fit(x[keep], logits[keep], y[keep], kind)
+            scores[i] = fitted.predict(x[i : i + 1], logits[i : i + 1], kind)[0]
         return "leave-one-out", np.arange(n), scores
     times = np.array([a.time for a in answers])
     test: list[int] = []
@@ -166,8 +158,8 @@ def held_out_scores(
         test.extend(int(i) for i in mine[len(mine) - math.ceil(len(mine) * TEST_SHARE) :])
     tested = np.sort(np.array(test, dtype=np.int64))
     train = np.setdiff1d(np.arange(n), tested)
-    theta = fit(x[train], logits[train], y[train], kind)
-    return "time-ordered split", tested, _predict(theta, x[tested], logits[tested], kind)
+    fitted = fit(x[train], logits[train], y[train], kind)
+    return "time-ordered split", tested, fitted.predict(x[tested], logits[tested], kind)
 
 
 def suggest_threshold(
@@ -189,14 +181,11 @@ def suggest_threshold(
 def evaluate(
     answers: Sequence[Answer],
     *,
-    label: str,
     kind: Kind,
     threshold: float,
     precision_target: float = DEFAULT_PRECISION_TARGET,
-    seed: int = 0,
 ) -> Report:
-    """Evaluate `label`'s personal model on held-out answers (deterministic; seed is unused)."""
-    del label, seed  # the protocols draw nothing at random; kept for the callers' symmetry
+    """Evaluate a label's personal model on held-out answers (deterministic)."""
     truth = np.array([a.positive for a in answers], dtype=bool)
     positives, negatives = int(truth.sum()), int((~truth).sum())
     base_scores = np.array([a.base_score or 0.0 for a in answers])

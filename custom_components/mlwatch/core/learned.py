@@ -4,7 +4,8 @@ Layout under the root: `<camera>/<sha256(label)[:16]>/v000001.json` (one head an
 each) and a `current` file naming the version in use. Versions are written whole with
 `atomic_write` before `current` moves to them, so a crash leaves the old version in use. A
 corrupt file is moved to `<root>/corrupt/` (and so logged once); an incompatible one (another
-model, another embedding size, a newer format) is left for that model and only reported.
+model, another embedding size, a newer format) is left for that model and only reported. One of
+an older format is skipped without a word: the retrain at every start replaces it.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .learning import Head
 
 _LOGGER = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: heads on centred square-rooted features
 KEEP = 10
 CURRENT = "current"
 VERSION = re.compile(r"v(\d{6})\.json")
@@ -169,6 +170,8 @@ class LearnedStore:
         except CorruptLearnedError as err:
             self._set_aside(path, camera, err)
             result.problems.append(f"{where}: corrupt ({err}), set aside; base model used")
+            return
+        if fmt < FORMAT:
             return
         if fmt != FORMAT:
             result.problems.append(f"{where}: format {fmt} is not {FORMAT}; base model used")

@@ -1,6 +1,7 @@
 """MAP logistic regression with a Gaussian prior: the solvers behind the personal models.
 
-Both find the θ that maximises log-likelihood + log-prior, to the same optimum. Fewer answers
+Both find the θ that maximises log-likelihood (each answer with a weight) + log-prior, to the
+same optimum. Fewer answers
 than parameters: Newton on the n log-odds (the dual). More: Newton on the parameters, each
 Newton system solved by conjugate gradients (two products with the design matrix a step),
 preconditioned by the inverse of one Hessian, rebuilt only when it steers badly; the d-by-d
@@ -36,27 +37,29 @@ def _log_sigmoid(z: FloatArray) -> FloatArray:
     return out
 
 
-def objective(f: FloatArray, y: FloatArray) -> float:
-    """Log-likelihood of labels y in {0, 1} at log-odds f."""
-    return float(np.sum(_log_sigmoid(np.where(y > 0, f, -f))))
+def objective(f: FloatArray, y: FloatArray, c: FloatArray | float = 1.0) -> float:
+    """Log-likelihood of labels y in {0, 1} at log-odds f, each answer weighted by c."""
+    return float(np.sum(c * _log_sigmoid(np.where(y > 0, f, -f))))
 
 
-def fit_dual(phi: FloatArray, y: FloatArray, mean: FloatArray, var: FloatArray) -> FloatArray:
+def fit_dual(
+    phi: FloatArray, y: FloatArray, mean: FloatArray, var: FloatArray, c: FloatArray | float = 1.0
+) -> FloatArray:
     """The MAP θ by Newton on the n log-odds (n < number of parameters): O(n^3) per step."""
     k = (phi * var) @ phi.T  # prior covariance of the log-odds
     m = phi @ mean
     a = np.zeros(len(y))
 
     def psi(a: FloatArray) -> float:
-        return objective(m + k @ a, y) - 0.5 * float(a @ k @ a)
+        return objective(m + k @ a, y, c) - 0.5 * float(a @ k @ a)
 
     current = psi(a)
     for _ in range(MAX_ITERATIONS):
         f = m + k @ a
         p = sigmoid(f)
-        w = p * (1.0 - p)
+        w = c * p * (1.0 - p)
         sw = np.sqrt(w)
-        b = w * (f - m) + (y - p)
+        b = w * (f - m) + c * (y - p)
         system = np.eye(len(y)) + sw[:, None] * k * sw[None, :]  # well conditioned: I + ...
         target = b - sw * np.linalg.solve(system, sw * (k @ b))
         step = target - a
@@ -104,7 +107,13 @@ def _conjugate_gradient(
 
 
 def fit_primal(
-    phi: FloatArray, y: FloatArray, mean: FloatArray, var: FloatArray, start: FloatArray
+    phi: FloatArray,
+    y: FloatArray,
+    mean: FloatArray,
+    var: FloatArray,
+    start: FloatArray,
+    *,
+    c: FloatArray | float = 1.0,
 ) -> FloatArray:
     """The MAP θ by Newton on the parameters (n ≥ their number), steps by conjugate gradients."""
     precision = 1.0 / var
@@ -112,15 +121,15 @@ def fit_primal(
 
     def psi(theta: FloatArray) -> float:
         delta = theta - mean
-        return objective(phi @ theta, y) - 0.5 * float(delta @ (precision * delta))
+        return objective(phi @ theta, y, c) - 0.5 * float(delta @ (precision * delta))
 
     theta = start.copy()
     current = psi(theta)
     inverse: FloatArray | None = None
     for _ in range(MAX_ITERATIONS):
         p = sigmoid(phi @ theta)
-        w = p * (1.0 - p)
-        grad = phi.T @ (y - p) - precision * (theta - mean)
+        w = c * p * (1.0 - p)
+        grad = phi.T @ (c * (y - p)) - precision * (theta - mean)
         if inverse is None:
             inverse = _inverse_hessian(phi32, w, precision)
         w32 = w.astype(np.float32)

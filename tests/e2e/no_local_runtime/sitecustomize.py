@@ -14,7 +14,8 @@ _MISSING = {"ai_edge_litert", "tflite_runtime", "cv2"}
 _NOT_FOR_MLWATCH = {"numpy", "flatbuffers"}
 _MLWATCH = "custom_components.mlwatch"
 _LEARNING = {
-    f"{_MLWATCH}.core.{name}" for name in ("learning", "logistic", "evaluation", "learned")
+    f"{_MLWATCH}.core.{name}"
+    for name in ("learning", "logistic", "evaluation", "learned", "answered")
 }
 _import = builtins.__import__
 

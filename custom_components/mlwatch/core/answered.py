@@ -1,0 +1,74 @@
+"""What the user's verdict rows say about one label, and whether a frame was already answered."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .learning import Answer, number, unit_rows
+
+
+def _true_label(row: Mapping[str, str]) -> str | None:
+    """What the frame shows by the answer, or None when the answer only says what it is not."""
+    if row["corrected_label"]:
+        return row["corrected_label"]
+    return row["label"] if row["verdict"] == "confirmed" else None
+
+
+def answers_for(
+    rows: Iterable[Mapping[str, str]], embeddings: Mapping[str, np.ndarray[Any, Any]], label: str
+) -> list[Answer]:
+    """The answers verdict rows give about `label`, oldest first.
+
+    A row names what the frame shows when it was confirmed (its label) or corrected (the
+    correction). That is a positive for `label` if it is `label`, else a negative (a frame
+    confirmed as something else). A rejection of `label` is a negative. A rejection of another
+    label without a correction says nothing about `label` and is skipped, as is a row without
+    an embedding, with unreadable scores or time, or whose embedding's size differs from the
+    first one's. base_score is the row's score for `label` (None when the model has none).
+    """
+    out: list[Answer] = []
+    size: int | None = None
+    for row in rows:
+        vector = embeddings.get(row.get("id", ""))
+        if vector is None:
+            continue
+        shown = _true_label(row)
+        if shown == label:
+            positive = True
+        elif row["label"] == label or shown is not None:
+            positive = False
+        else:
+            continue
+        try:
+            scores = json.loads(row["scores"])
+            score = scores.get(label) if isinstance(scores, dict) else None
+            when = float(row["time"])
+        except ValueError:
+            continue
+        embedding = np.ravel(np.asarray(vector, dtype=np.float32))
+        if not (number(score) or score is None) or not math.isfinite(when):
+            continue
+        if size is None:
+            size = embedding.size
+        if embedding.size != size or not np.isfinite(embedding).all():
+            continue
+        base = None if score is None else float(score)
+        out.append(Answer(embedding=embedding, base_score=base, positive=positive, time=when))
+    return sorted(out, key=lambda a: a.time)
+
+
+def near_duplicate(
+    embedding: np.ndarray[Any, Any] | Sequence[float],
+    answered: np.ndarray[Any, Any] | Sequence[np.ndarray[Any, Any] | Sequence[float]],
+    cosine: float = 0.98,
+) -> bool:
+    """Whether `embedding` is nearly the same frame as one already answered (rows of `answered`)."""
+    if not len(answered):
+        return False
+    similarity = unit_rows(np.atleast_2d(np.asarray(answered))) @ unit_rows(np.ravel(embedding))
+    return bool(np.max(similarity) >= cosine)
