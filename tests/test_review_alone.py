@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import Event, HomeAssistant
@@ -11,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.mlwatch.const import DOMAIN, EVENT_REVIEW_REQUESTED
 from custom_components.mlwatch.core.result import Result, Timings
 from custom_components.mlwatch.feedback import async_get_dataset
-from custom_components.mlwatch.frame import Frame
+from custom_components.mlwatch.frame import Decision, Frame
 from custom_components.mlwatch.review import Reviews, ReviewSettings
 from custom_components.mlwatch.scope import CameraScope
 from custom_components.mlwatch.snapshot import ReviewStats
@@ -62,7 +64,10 @@ async def test_a_grey_frame_asks_once_and_the_stats_change_reaches_the_owner(
     reviews.async_frame(_frame(image, 0.5), active={"cat": object()})  # an episode is open
     reviews.async_frame(_frame(image, 0.9), active={})  # sure, not grey
     reviews.async_frame(_frame(image, 0.5), active={})
-    reviews.async_frame(_frame(image, 0.5), active={})  # asked this burst already
+    reviews.async_frame(_frame(image, 0.5), active={})  # not more doubtful than the first
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert asked == []  # a burst asks at its end
+    reviews.async_burst_ended({})
     await hass.async_block_till_done(wait_background_tasks=True)
     (event,) = asked
     assert (event.data["label"], event.data["score"]) == ("cat", 0.5)
@@ -72,3 +77,52 @@ async def test_a_grey_frame_asks_once_and_the_stats_change_reaches_the_owner(
     assert (pending.model_sha256, pending.scores["cat"]) == ("abc123", 0.5)
     assert changes[-1].pending == 1  # the kept frame was counted and the owner told
     unsubscribe()
+
+
+def _decided(image: bytes, score: float, personal: float | None) -> Frame:
+    frame = _frame(image, score)
+    decision = Decision(score, score, personal, "base")
+    return replace(frame, decisions=MappingProxyType({"cat": decision}))
+
+
+async def _reviews_and_questions(
+    hass: HomeAssistant,
+) -> tuple[Reviews, list[Event[dict[str, Any]]], bytes]:
+    entry = MockConfigEntry(domain=DOMAIN)
+    entry.add_to_hass(hass)
+    reviews = Reviews(
+        CameraScope(hass, entry, CAMERA, ["cat"], "abc123"),
+        settings=SETTINGS,
+        known=_nothing_known,
+        on_change=lambda: None,
+    )
+    asked: list[Event[dict[str, Any]]] = []
+    hass.bus.async_listen(EVENT_REVIEW_REQUESTED, asked.append)
+    return reviews, asked, await hass.async_add_executor_job(jpeg, EMPTY, (64, 48))
+
+
+async def test_a_burst_asks_about_its_least_certain_frame(hass: HomeAssistant) -> None:
+    reviews, asked, image = await _reviews_and_questions(hass)
+    reviews.async_burst_started()
+    for score in (0.32, 0.71, 0.46, 0.62, 0.35):
+        reviews.async_frame(_frame(image, score), active={})
+    reviews.async_burst_ended({})
+    # The personal model's doubt ranks, where there is one: 0.51 is its least sure frame.
+    reviews.async_burst_started()
+    reviews.async_frame(_decided(image, 0.48, 0.05), active={})
+    reviews.async_frame(_decided(image, 0.35, 0.51), active={})
+    reviews.async_frame(_decided(image, 0.6, 0.9), active={})
+    reviews.async_burst_ended({})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert sorted(e.data["score"] for e in asked) == [0.35, 0.46]
+
+
+async def test_a_label_that_fired_during_the_burst_is_not_asked(hass: HomeAssistant) -> None:
+    reviews, asked, image = await _reviews_and_questions(hass)
+    reviews.async_burst_started()
+    reviews.async_frame(_frame(image, 0.5), active={})
+    reviews.async_frame(_frame(image, 0.95), active={"cat": object()})  # Confirm / Reject asks
+    reviews.async_burst_ended({"cat": object()})
+    reviews.async_frame(_frame(image, 0.4), active={})  # a periodic frame asks at once
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [e.data["score"] for e in asked] == [0.4]

@@ -119,7 +119,7 @@ class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
                 tracking=lambda: bool(self.debouncer.active()),
                 on_dropped=self._on_dropped,
                 on_burst_started=self.reviews.async_burst_started,
-                on_burst_ended=self._publish,  # `bursting` is over
+                on_burst_ended=self._on_burst_ended,
             ),
         )
         self.announcer = Announcer(hass, entry, self.camera, self.signal_event, self.reviews)
@@ -233,6 +233,11 @@ class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
             self.last_detection = DetectionRecord(event, dt_util.utcnow())
             self.seen_today.add(event.label)
         self.announcer.async_announce(event)
+
+    @callback
+    def _on_burst_ended(self) -> None:
+        self.reviews.async_burst_ended(self.debouncer.active())
+        self._publish()  # `bursting` is over
 
     @callback
     def _on_dropped(self) -> None:

@@ -80,6 +80,9 @@ class Reviews(CameraHelper):
         self.stats = ReviewStats()
         self._asked_today = DailyCounter()
         self._asked_this_burst: set[str] = set()
+        # During a burst, each label's least certain grey-zone frame so far: asked at its end.
+        self._bursting = False
+        self._candidates: dict[str, tuple[float, float, Frame]] = {}  # doubt, score, frame
         self._asked: deque[tuple[str, Vector]] = deque(maxlen=MAX_ASKED_KEPT)  # label, embedding
 
     @callback
@@ -122,8 +125,19 @@ class Reviews(CameraHelper):
 
     @callback
     def async_burst_started(self) -> None:
-        """One question per label per burst is plenty."""
+        """One question per label per burst is plenty: the least certain frame's."""
         self._asked_this_burst.clear()
+        self._candidates.clear()
+        self._bursting = True
+
+    @callback
+    def async_burst_ended(self, active: Mapping[str, object]) -> None:
+        """Ask about each label's least certain frame of the burst, unless the label fired."""
+        self._bursting = False
+        candidates, self._candidates = self._candidates, {}
+        for label, (_doubt, score, frame) in candidates.items():
+            if label not in active:
+                self._ask(label, score, frame)
 
     @callback
     def async_frame(self, frame: Frame, active: Mapping[str, object]) -> None:
@@ -134,18 +148,33 @@ class Reviews(CameraHelper):
             # The score that decides: the personal model's doubt once it is active.
             decision = frame.decisions.get(label)
             score = decision.score if decision else frame.result.score(label)
+            if label in active:
+                self._candidates.pop(label, None)  # the detection asks Confirm / Reject instead
+                continue
             if (
-                label in active
-                or label in self._asked_this_burst
+                label in self._asked_this_burst
                 or not self.settings.low <= score < self.settings.high[label]
             ):
                 continue
-            if self._asked_today.total() >= self.settings.per_day:
-                return
-            self._asked_this_burst.add(label)
-            self._entry.async_create_background_task(
-                self.hass, self._async_request(label, score, frame), "mlwatch review request"
-            )
+            if not self._bursting:
+                self._ask(label, score, frame)  # a periodic frame: a window of one
+                continue
+            # The answer teaches the personal model most where it is least sure (near 0.5);
+            # without one, where the deciding score is.
+            learned = decision.personal if decision and decision.personal is not None else score
+            doubt = abs(learned - 0.5)
+            best = self._candidates.get(label)
+            if best is None or doubt < best[0]:
+                self._candidates[label] = (doubt, score, frame)
+
+    @callback
+    def _ask(self, label: str, score: float, frame: Frame) -> None:
+        if self._asked_today.total() >= self.settings.per_day:
+            return
+        self._asked_this_burst.add(label)
+        self._entry.async_create_background_task(
+            self.hass, self._async_request(label, score, frame), "mlwatch review request"
+        )
 
     async def _async_request(self, label: str, score: float, frame: Frame) -> None:
         embedding = frame.result.embedding
