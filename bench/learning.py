@@ -205,6 +205,8 @@ class Outcome:
     ap: dict[str, float]  # base/personal -> mean average precision over the draws
     # After the threshold repair: the median suggested threshold and the mean F1 at it.
     repaired: tuple[float, float] = (ON_THRESHOLD, 0.0)
+    # base/personal -> share of a never-answered folder's frames at or over the threshold
+    unseen: dict[str, float] = field(default_factory=dict)
 
 
 def embed(clf: Any, files: list[Path], roi: Any, known: set[str]) -> Frames:
@@ -267,11 +269,13 @@ def measure(
     events = {"base": [0, 0, 0, 0], "personal": [0, 0, 0, 0]}
     ap: dict[str, list[float]] = {"base": [], "personal": []}
     repaired: list[tuple[float, float]] = []
+    unseen: dict[str, list[float]] = {"base": [], "personal": []}
     head = None
     folder = np.zeros(len(frames.embeddings), np.int64)  # which folder each frame came from
     for number, members in enumerate(task.groups.values()):
         folder[members] = number
-    for _ in range(args.reps):
+    others = [n for n, v in enumerate(task.groups.values()) if not task.positive & set(v)]
+    for rep in range(args.reps):
         picks, test = draw(task, args.shots, rng)
         if not len(test):
             continue
@@ -286,12 +290,7 @@ def measure(
         mine = np.asarray(head.scores(frames.embeddings[test], test_base), np.float64)
         personal.append(prf(mine >= ON_THRESHOLD, truth))
         ap["personal"].append(average_precision(mine, truth))
-        # What the repair would set from these answers alone, on the scores that would decide.
-        report = evaluation.evaluate(answers, label=task.label, kind=kind, threshold=ON_THRESHOLD)
-        offered = report.suggested_threshold
-        chosen = ON_THRESHOLD if offered is None or report.state == "learning" else offered
-        deciding = test_base if kind == "base" and report.state != "active" else mine
-        repaired.append((chosen, prf(deciding >= chosen, truth)[2]))
+        repaired.append(repair(evaluation, answers, kind, (test_base, mine), truth))
         visits = int(rng.integers(2**32))  # base and personal see the very same episodes
         runs = [("personal", mine)] + ([("base", test_base)] if base is not None else [])
         for name, values in runs:
@@ -304,6 +303,12 @@ def measure(
                 label=task.label,
             )
             events[name] = [a + b for a, b in zip(events[name], got, strict=True)]
+        if others:  # a kind of frame never answered: each other folder in turn left out
+            rates = never_answered(
+                learning, frames, task, picks, folder == others[rep % len(others)]
+            )
+            for name, rate in rates.items():
+                unseen[name].append(rate)
         if base is not None:
             base_prf.append(prf(test_base >= ON_THRESHOLD, truth))
             ap["base"].append(average_precision(test_base, truth))
@@ -329,7 +334,43 @@ def measure(
     mean_ap = {k: float(np.mean(v)) for k, v in ap.items() if v}
     r = np.asarray(repaired)
     after = (float(np.median(r[:, 0])), float(r[:, 1].mean()))
-    return Outcome(task.label, kind, len(task.positive), entry, events, mean_ap, after)
+    blind_rate = {k: float(np.mean(v)) for k, v in unseen.items() if v}
+    return Outcome(task.label, kind, len(task.positive), entry, events, mean_ap, after, blind_rate)
+
+
+def repair(
+    evaluation: Any, answers: list[Any], kind: str, scores: tuple[Array, Array], truth: Array
+) -> tuple[float, float]:
+    """What the repair would set from these answers alone, and the F1 of the deciding scores."""
+    report = evaluation.evaluate(answers, kind=kind, threshold=ON_THRESHOLD)
+    offered = report.suggested_threshold
+    chosen = ON_THRESHOLD if offered is None or report.state == "learning" else offered
+    base, mine = scores
+    deciding = base if kind == "base" and report.state != "active" else mine
+    return chosen, prf(deciding >= chosen, truth)[2]
+
+
+def never_answered(
+    learning: Any, frames: Frames, task: Task, picks: list[int], left: Array
+) -> dict[str, float]:
+    """Personal (and base) share of firing frames in a folder (`left`) kept out of the answers."""
+    kind = "base" if task.label in frames.base else "new"
+    kept = [i for i in picks if not left[i]]
+    blind = learning.train(
+        answers_for(learning, frames, task, kept),
+        label=task.label,
+        kind=kind,
+        model_sha256="",
+        now=float(len(kept)),
+    )
+    shown = np.asarray([i for i in task.frames if left[i]], np.int64)
+    base = frames.base.get(task.label)
+    shown_base = base[shown] if base is not None else np.zeros(len(shown), np.float32)
+    fired = blind.scores(frames.embeddings[shown], shown_base) >= ON_THRESHOLD
+    out = {"personal": float(np.mean(fired))}
+    if base is not None:
+        out["base"] = float(np.mean(shown_base >= ON_THRESHOLD))
+    return out
 
 
 def train_at_scale(
@@ -376,12 +417,13 @@ def print_tables(outcomes: list[Outcome], classify_ms: float) -> None:
         "in the same run."
     )
     print("\nEpisodes through the debouncer: false alarms per 100 visits of anything else, missed")
-    print("visits of the label.")
+    print("visits of the label. Never answered: the share of frames at or over the threshold in")
+    print("a folder left out of the answers (each other folder in turn), personal and base.")
     print(
         "| label | personal: false alarms /100 | missed | base: false alarms /100 | missed "
-        "| frame ms / classify ms |"
+        "| never answered: personal | base | frame ms / classify ms |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for o in outcomes:
         cols = []
         for name in ("personal", "base"):
@@ -390,7 +432,11 @@ def print_tables(outcomes: list[Outcome], classify_ms: float) -> None:
                 cols.append("— | —")
             else:
                 cols.append(f"{100 * alarms / max(neg, 1):.1f} | {missed} of {pos}")
-        print(f"| {o.label} | {cols[0]} | {cols[1]} | {o.entry['frame_ms'] / classify_ms:.4f} |")
+        blind = " | ".join(
+            f"{100 * o.unseen[k]:.1f} %" if k in o.unseen else "—" for k in ("personal", "base")
+        )
+        ratio = o.entry["frame_ms"] / classify_ms
+        print(f"| {o.label} | {cols[0]} | {cols[1]} | {blind} | {ratio:.4f} |")
 
 
 def print_targets(outcomes: list[Outcome], scale_ms: dict[str, float]) -> None:
