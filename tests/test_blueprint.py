@@ -67,7 +67,7 @@ async def test_detection_notifies_with_snapshot_and_confirm_files_it(
     detection_id = data["data"]["tag"].removeprefix("mlwatch-")
     assert data["title"] == "cat at Front door"
     assert data["message"] == "95% sure. Was it right?"
-    assert data["data"]["image"] == f"/api/mlwatch/frame/{detection_id}"
+    assert data["data"]["image"].startswith(f"/api/mlwatch/frame/{detection_id}?mlwatch_sig=")
     assert [a["title"] for a in data["data"]["actions"]] == ["Confirm", "Reject"]
     assert data["data"]["actions"][0]["action"] == f"MLWATCH_CONFIRM_{detection_id}"
 

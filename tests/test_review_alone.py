@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.mlwatch.const import DOMAIN, EVENT_REVIEW_REQUESTED
 from custom_components.mlwatch.core.result import Result, Timings
-from custom_components.mlwatch.feedback import async_get_dataset
+from custom_components.mlwatch.feedback import async_get_dataset, async_load_link_secret
 from custom_components.mlwatch.frame import Decision, Frame
 from custom_components.mlwatch.review import Reviews, ReviewSettings
 from custom_components.mlwatch.scope import CameraScope
@@ -49,6 +49,7 @@ async def test_a_grey_frame_asks_once_and_the_stats_change_reaches_the_owner(
 ) -> None:
     entry = MockConfigEntry(domain=DOMAIN)
     entry.add_to_hass(hass)
+    await async_load_link_secret(hass)  # what the integration's setup does first
     changes: list[ReviewStats] = []
     reviews = Reviews(
         CameraScope(hass, entry, CAMERA, ["cat"], "abc123"),
@@ -90,6 +91,7 @@ async def _reviews_and_questions(
 ) -> tuple[Reviews, list[Event[dict[str, Any]]], bytes]:
     entry = MockConfigEntry(domain=DOMAIN)
     entry.add_to_hass(hass)
+    await async_load_link_secret(hass)  # what the integration's setup does first
     reviews = Reviews(
         CameraScope(hass, entry, CAMERA, ["cat"], "abc123"),
         settings=SETTINGS,

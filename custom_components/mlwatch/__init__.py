@@ -18,7 +18,7 @@ from .const import BACKEND_LOCAL, CONF_BACKEND, CONF_CAMERA, CONF_DEVICE, CONF_U
 from .coordinator import MlwatchConfigEntry, MlwatchCoordinator
 from .core.errors import EdgeTpuModelError, EdgeTpuNotFoundError, MlwatchError
 from .errors import translated
-from .feedback import FrameView
+from .feedback import FrameView, async_load_link_secret
 from .remote import remote_backend_class
 from .services import async_setup_services
 
@@ -29,6 +29,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
     """Register the actions, once for all entries."""
     async_setup_services(hass)
+    await async_load_link_secret(hass)
     # Registered with the integration, before HTTP may freeze its routes, not on first use.
     hass.http.register_view(FrameView())
     return True

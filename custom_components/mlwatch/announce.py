@@ -86,7 +86,7 @@ class Announcer:
                 "best_score": round(event.best_score, 4),
                 "time": dt_util.utcnow().isoformat(),
                 "image_entity_id": image_entity,
-                "image_url": frame_url(event.detection_id),
+                "image_url": frame_url(self._hass, event.detection_id, self._reviews.settings.days),
             }
             self._hass.bus.async_fire(EVENT_DETECTION, data)
         else:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
+import time
 from functools import partial
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from homeassistant.components.http import HomeAssistantView
+from homeassistant.components.http import KEY_AUTHENTICATED, HomeAssistantView
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.storage import Store
 from homeassistant.util.hass_dict import HassKey
 
 from .annotate import crop
@@ -23,12 +26,15 @@ from .core.dataset import Dataset, PendingItem
 from .core.embedding import pack
 from .core.errors import DatasetError, DatasetFullError, InvalidLabelError, UnknownItemError
 from .core.result import FULL_FRAME, Result
+from .core.signing import token, valid
 from .errors import translated
 from .frame import Frame
 
 _LOGGER = logging.getLogger(__name__)
 DATA_DATASET: HassKey[Dataset] = HassKey(f"{DOMAIN}_dataset")
 _LOAD_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_dataset_lock")
+DATA_LINK_SECRET: HassKey[bytes] = HassKey(f"{DOMAIN}_link_secret")
+SIGNATURE = "mlwatch_sig"
 DISK_FULL_ISSUE = "disk_full"
 DATASET_ISSUE = "dataset_error"
 
@@ -119,21 +125,38 @@ async def async_save_pending(
     return True
 
 
-def frame_url(item_id: str) -> str:
-    """Where the phone (with its HA login) fetches a pending frame."""
-    return FRAME_URL.format(item_id=item_id)
+async def async_load_link_secret(hass: HomeAssistant) -> None:
+    """The key of signed frame links, made once and kept in .storage, so links survive restarts."""
+    store: Store[dict[str, str]] = Store(hass, 1, f"{DOMAIN}.frame_links", private=True)
+    data = await store.async_load()
+    if data is None or not isinstance(data.get("secret"), str):
+        data = {"secret": secrets.token_hex(32)}
+        await store.async_save(data)
+    hass.data[DATA_LINK_SECRET] = bytes.fromhex(data["secret"])
+
+
+def frame_url(hass: HomeAssistant, item_id: str, days: float) -> str:
+    """A link to a pending frame that works without a login for `days` (while it is pending)."""
+    expires = int(time.time() + days * 86400)
+    signature = token(hass.data[DATA_LINK_SECRET], item_id, expires)
+    return f"{FRAME_URL.format(item_id=item_id)}?{SIGNATURE}={signature}"
 
 
 class FrameView(HomeAssistantView):
-    """Serves pending frames to logged-in clients, e.g. the companion app's notification."""
+    """Serves pending frames to logged-in clients and to signed links (a phone's notification)."""
 
     url = FRAME_URL
     name = "api:mlwatch:frame"
-    requires_auth = True
+    requires_auth = False  # checked in get: a login, or the item's signature
 
     async def get(self, request: web.Request, item_id: str) -> web.StreamResponse:
         """The frame (or `?crop=1`, the region the model saw) of a pending item."""
         hass: HomeAssistant = request.app["hass"]
+        signature = request.query.get(SIGNATURE, "")
+        secret = hass.data.get(DATA_LINK_SECRET)
+        signed = secret is not None and valid(secret, item_id, signature, time.time())
+        if not (request.get(KEY_AUTHENTICATED) or signed):
+            return web.Response(status=HTTPStatus.UNAUTHORIZED)
         kind = "crop" if request.query.get("crop") else "frame"
         try:
             store = await async_get_dataset(hass)

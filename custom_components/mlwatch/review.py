@@ -200,7 +200,7 @@ class Reviews(CameraHelper):
                 "camera": self.camera,
                 "label": label,
                 "score": round(score, 4),
-                "image_url": frame_url(review_id),
+                "image_url": frame_url(self.hass, review_id, self.settings.days),
                 "time": frame.at.isoformat(),
             },
         )

@@ -121,6 +121,13 @@ async def confirm(live: LiveHass, detection_id: str) -> list[tuple[str, str]]:
     return [(r["id"], r["verdict"]) for r in map(json.loads, log.read_text().splitlines())]
 
 
+async def _status(live: LiveHass, path: str) -> int:
+    """The HTTP status of a GET without any login, as a phone's notification fetches it."""
+    async with live.session.get(f"{live.url}{path}") as resp:
+        status: int = resp.status
+        return status
+
+
 def frames(live: LiveHass) -> dict[str, Path]:
     folder = live.config_dir / "frames"
     return {
@@ -154,6 +161,9 @@ async def test_a_day_with_mlwatch(live: LiveHass) -> None:
             async with live.session.get(f"{live.url}{url}", headers=headers) as resp:
                 assert resp.status == 200, url
                 assert (await resp.read())[:2] == b"\xff\xd8"
+        # The phone's notification loads the frame by its signed link alone; the bare path no.
+        assert await _status(live, detected["image_url"]) == 200
+        assert await _status(live, detected["image_url"].split("?")[0]) == 401
 
         # The owner taps Confirm on the phone.
         assert await confirm(live, detected["detection_id"]) == [
@@ -178,6 +188,7 @@ async def test_a_day_with_mlwatch(live: LiveHass) -> None:
         await asyncio.sleep(0.1)
     assert (await live.state("sensor.front_door_confirmed_detections"))["state"] == "1"
     assert (await live.state("binary_sensor.front_door_cat"))["state"] == "off"
+    assert await _status(live, detected["image_url"]) == 200  # the link outlived the restart
 
     # What does the camera see right now?
     answer = await live.request(
