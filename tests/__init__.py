@@ -38,11 +38,12 @@ from custom_components.mlwatch.const import (
     DEFAULT_LABELS_FILE,
     DEFAULT_MODEL_FILE,
     DOMAIN,
+    EVENT_DETECTION,
     SERVICE_SCAN,
 )
 from devtools.photos import snapshot, variant
 from devtools.server import KEY, ServerProcess
-from tests.const import CAMERA, EMPTY
+from tests.const import CAMERA, CAT, EMPTY
 
 # Enough intervals for any burst a test starts, and the tracking of its episodes.
 MAX_BURST_STEPS = 200
@@ -122,6 +123,17 @@ async def burst(hass: HomeAssistant, *entries: MockConfigEntry) -> None:
     for entry in entries:
         await start_burst(hass, entry)
     await run_bursts(hass, *entries)
+
+
+async def cat_detected(hass: HomeAssistant, entry: MockConfigEntry, camera: Any) -> dict[str, Any]:
+    """Run a burst with a cat on `camera` (a FakeCamera) and return the detection event's data."""
+    events: list[Any] = []
+    unsub = hass.bus.async_listen(EVENT_DETECTION, events.append)
+    camera.play([CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
+    await burst(hass, entry)
+    unsub()
+    data: dict[str, Any] = events[0].data
+    return data
 
 
 async def start_burst(hass: HomeAssistant, entry: MockConfigEntry) -> None:

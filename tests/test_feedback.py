@@ -26,24 +26,18 @@ from custom_components.mlwatch.const import (
     CONF_UNSURE_LOW,
     CONF_WATCHED,
     DOMAIN,
-    EVENT_DETECTION,
     EVENT_REVIEW_REQUESTED,
 )
 from custom_components.mlwatch.core import files as files_module
 from custom_components.mlwatch.core.dataset import PendingItem, new_id
 from custom_components.mlwatch.feedback import DATA_DATASET, async_get_dataset
-from tests import FakeCamera, burst, camera_error, settle_answers, state, variants
-from tests.const import CAMERA, CAT, EMPTY
+from tests import FakeCamera, burst, camera_error, cat_detected, settle_answers, state, variants
+from tests.const import CAMERA, CAT
 
 
 async def detect(hass: HomeAssistant, entry: MockConfigEntry, fake_camera: FakeCamera) -> str:
     """Run a burst with a cat and return the detection id."""
-    events: list[Any] = []
-    unsub = hass.bus.async_listen(EVENT_DETECTION, events.append)
-    fake_camera.play([CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
-    await burst(hass, entry)
-    unsub()
-    detection_id: str = events[0].data["detection_id"]
+    detection_id: str = (await cat_detected(hass, entry, fake_camera))["detection_id"]
     return detection_id
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import time
 from http import HTTPStatus
-from typing import Any
 
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.mlwatch.const import CONF_PENDING_DAYS, EVENT_DETECTION
+from custom_components.mlwatch.const import CONF_PENDING_DAYS
 from custom_components.mlwatch.core.dataset import new_id
 from custom_components.mlwatch.core.signing import token
 from custom_components.mlwatch.feedback import (
@@ -18,17 +17,7 @@ from custom_components.mlwatch.feedback import (
     SIGNATURE,
     async_load_link_secret,
 )
-from tests import FakeCamera, burst
-from tests.const import CAT, EMPTY
-
-
-async def _detected(hass: HomeAssistant, entry: MockConfigEntry, camera: FakeCamera) -> Any:
-    events: list[Any] = []
-    unsub = hass.bus.async_listen(EVENT_DETECTION, events.append)
-    camera.play([CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
-    await burst(hass, entry)
-    unsub()
-    return events[0].data
+from tests import FakeCamera, cat_detected
 
 
 async def test_the_signed_link_loads_without_a_login_and_nothing_else_does(
@@ -37,7 +26,7 @@ async def test_the_signed_link_loads_without_a_login_and_nothing_else_does(
     loaded: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
-    data = await _detected(hass, loaded, fake_camera)
+    data = await cat_detected(hass, loaded, fake_camera)
     url, item = data["image_url"], data["detection_id"]
     path, signature = url.split(f"?{SIGNATURE}=")
     assert path == f"/api/mlwatch/frame/{item}"
@@ -63,7 +52,7 @@ async def test_links_survive_a_restart_and_last_as_long_as_pending_frames_are_ke
     loaded: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
-    data = await _detected(hass, loaded, fake_camera)
+    data = await cat_detected(hass, loaded, fake_camera)
     secret = hass.data.pop(DATA_LINK_SECRET)
     await async_load_link_secret(hass)  # what the next start does: the key is read back
     assert hass.data[DATA_LINK_SECRET] == secret
