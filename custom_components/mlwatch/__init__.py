@@ -21,6 +21,7 @@ from .errors import translated
 from .feedback import FrameView, async_load_link_secret
 from .remote import remote_backend_class
 from .services import async_setup_services
+from .websocket import async_setup_websocket
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.IMAGE, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -29,6 +30,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
     """Register the actions, once for all entries."""
     async_setup_services(hass)
+    async_setup_websocket(hass)
     await async_load_link_secret(hass)
     # Registered with the integration, before HTTP may freeze its routes, not on first use.
     hass.http.register_view(FrameView())

@@ -162,11 +162,18 @@ async def _run[T](hass: HomeAssistant, job: Callable[[Dataset], T]) -> T:
     return result
 
 
+async def async_answer(
+    hass: HomeAssistant, item_id: str, verdict: str, label: str | None = None
+) -> dict[str, Any]:
+    """File the user's verdict on a pending item (and the real label of a wrong one)."""
+    row = await _run(hass, lambda store: store.record(item_id, verdict, label))
+    return {k: row[k] for k in ("id", "camera", "label", "verdict", "corrected_label")}
+
+
 def _verdict_handler(verdict: str) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
     async def handle(call: ServiceCall) -> ServiceResponse:
         item_id, label = call.data[ATTR_DETECTION_ID], call.data.get(ATTR_LABEL)
-        row = await _run(call.hass, lambda store: store.record(item_id, verdict, label))
-        return {k: row[k] for k in ("id", "camera", "label", "verdict", "corrected_label")}
+        return await async_answer(call.hass, item_id, verdict, label)
 
     return handle
 

@@ -1,0 +1,145 @@
+"""The dashboard's data: pending questions, answering them, learning status, live changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components import websocket_api
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+
+from .const import (
+    CONF_CAMERA,
+    CONF_PENDING_DAYS,
+    DEFAULT_OPTIONS,
+    DOMAIN,
+    EVENT_DETECTION,
+    EVENT_REVIEW_REQUESTED,
+    SIGNAL_DATASET_UPDATED,
+)
+from .coordinator import MlwatchConfigEntry
+from .core.dataset import VERDICTS
+from .feedback import async_get_dataset, frame_url
+from .services import async_answer
+from .validation import vol
+
+
+def _loaded(hass: HomeAssistant, camera: str | None) -> list[MlwatchConfigEntry]:
+    entries: list[MlwatchConfigEntry] = hass.config_entries.async_entries(DOMAIN)
+    return [
+        e
+        for e in entries
+        if e.state is ConfigEntryState.LOADED and camera in (None, e.data[CONF_CAMERA])
+    ]
+
+
+@websocket_api.websocket_command(
+    {vol.Required("type"): "mlwatch/pending", vol.Optional("camera"): cv.entity_id}
+)
+@websocket_api.async_response
+async def ws_pending(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """The questions waiting for an answer, newest first: one camera's, or every camera's."""
+    store = await async_get_dataset(hass)
+    items = await hass.async_add_executor_job(store.unreviewed, msg.get("camera"))
+    days = {e.data[CONF_CAMERA]: e.options[CONF_PENDING_DAYS] for e in _loaded(hass, None)}
+    out = []
+    for item in sorted(items, key=lambda i: i.time, reverse=True):
+        kept = days.get(item.camera, DEFAULT_OPTIONS[CONF_PENDING_DAYS])
+        url = frame_url(hass, item.id, kept)
+        out.append(
+            {
+                "id": item.id,
+                "camera": item.camera,
+                "label": item.label,
+                "source": item.source,
+                "score": item.scores.get(item.label),
+                "time": item.time,
+                "image_url": url,
+                "crop_url": f"{url}&crop=1",
+            }
+        )
+    connection.send_result(msg["id"], {"items": out})
+
+
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): "mlwatch/answer",
+        vol.Required("item_id"): cv.string,  # "id" is the message's own
+        vol.Required("verdict"): vol.In(VERDICTS),
+        vol.Optional("label"): cv.string,
+    }
+)
+@websocket_api.async_response
+async def ws_answer(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Answer one question: the same path as the confirm and reject actions."""
+    row = await async_answer(hass, msg["item_id"], msg["verdict"], msg.get("label"))
+    connection.send_result(msg["id"], row)
+
+
+@websocket_api.websocket_command(
+    {vol.Required("type"): "mlwatch/learning", vol.Optional("camera"): cv.entity_id}
+)
+@callback
+def ws_learning(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Each loaded camera's personal models, as its last snapshot has them."""
+    cameras = {}
+    for entry in _loaded(hass, msg.get("camera")):
+        data = entry.runtime_data.data
+        cameras[entry.data[CONF_CAMERA]] = {
+            "entry_id": entry.entry_id,
+            "title": entry.title,
+            "available": data.learning_available,
+            "labels": {label: status.as_dict() for label, status in data.learning.items()},
+        }
+    connection.send_result(msg["id"], {"cameras": cameras})
+
+
+@websocket_api.websocket_command({vol.Required("type"): "mlwatch/subscribe"})
+@callback
+def ws_subscribe(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Tell the client whenever a question, an answer or a detection changes what it shows."""
+
+    @callback
+    def changed(reason: str, camera: str | None = None) -> None:
+        event = {"reason": reason, "camera": camera}
+        connection.send_message(websocket_api.event_message(msg["id"], event))
+
+    @callback
+    def on_bus(event: Event[dict[str, Any]]) -> None:
+        kind = "detection" if event.event_type == EVENT_DETECTION else "question"
+        changed(kind, event.data.get("camera"))
+
+    @callback
+    def on_dataset() -> None:
+        changed("dataset")
+
+    unsubscribes = [
+        async_dispatcher_connect(hass, SIGNAL_DATASET_UPDATED, on_dataset),
+        hass.bus.async_listen(EVENT_DETECTION, on_bus),
+        hass.bus.async_listen(EVENT_REVIEW_REQUESTED, on_bus),
+    ]
+
+    @callback
+    def unsubscribe() -> None:
+        for undo in unsubscribes:
+            undo()
+
+    connection.subscriptions[msg["id"]] = unsubscribe
+    connection.send_result(msg["id"])
+
+
+@callback
+def async_setup_websocket(hass: HomeAssistant) -> None:
+    """Register the dashboard's commands (each needs a logged-in connection)."""
+    for command in (ws_pending, ws_answer, ws_learning, ws_subscribe):
+        websocket_api.async_register_command(hass, command)

@@ -1,0 +1,102 @@
+"""The dashboard's websocket commands: the questions, answering them, learning, live changes."""
+
+from __future__ import annotations
+
+import asyncio
+from http import HTTPStatus
+
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    WebSocketGenerator,
+)
+
+from custom_components.mlwatch.feedback import async_get_dataset
+from tests import FakeCamera, cat_detected, settle_answers
+from tests.const import CAMERA
+
+
+async def test_a_question_is_listed_answered_with_the_real_label_and_leaves_the_list(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    detected = await cat_detected(hass, loaded, fake_camera)
+    ws = await hass_ws_client(hass)
+    await ws.send_json_auto_id({"type": "mlwatch/pending", "camera": CAMERA})
+    reply = await ws.receive_json()
+    assert reply["success"]
+    (item,) = reply["result"]["items"]
+    assert (item["id"], item["camera"], item["label"], item["source"]) == (
+        detected["detection_id"],
+        CAMERA,
+        "cat",
+        "detection",
+    )
+    assert item["score"] > 0.6
+    phone = await hass_client_no_auth()
+    for url in (item["image_url"], item["crop_url"]):  # the card shows them with no header
+        assert (await phone.get(url)).status == HTTPStatus.OK
+
+    await ws.send_json_auto_id(
+        {"type": "mlwatch/answer", "item_id": item["id"], "verdict": "rejected", "label": "Miso"}
+    )
+    reply = await ws.receive_json()
+    assert reply["success"]
+    assert reply["result"]["corrected_label"] == "Miso"
+    store = await async_get_dataset(hass)
+    (row,) = store.rows(CAMERA)
+    assert (row["verdict"], row["corrected_label"]) == ("rejected", "Miso")
+    await ws.send_json_auto_id({"type": "mlwatch/pending"})
+    assert (await ws.receive_json())["result"]["items"] == []
+
+    await settle_answers(hass)  # the retrain after the answer
+    await ws.send_json_auto_id({"type": "mlwatch/learning"})
+    cameras = (await ws.receive_json())["result"]["cameras"]
+    miso = cameras[CAMERA]["labels"]["Miso"]
+    assert (miso["positives"], miso["state"]) == (1, "learning")
+    assert cameras[CAMERA]["available"] is True
+
+
+async def test_an_unknown_question_is_a_translated_error(
+    hass: HomeAssistant, loaded: MockConfigEntry, hass_ws_client: WebSocketGenerator
+) -> None:
+    ws = await hass_ws_client(hass)
+    await ws.send_json_auto_id(
+        {"type": "mlwatch/answer", "item_id": "0" * 32, "verdict": "confirmed"}
+    )
+    reply = await ws.receive_json()
+    assert not reply["success"]
+    assert reply["error"]["translation_key"] == "unknown_detection"
+    await ws.send_json_auto_id({"type": "mlwatch/answer", "item_id": "0" * 32, "verdict": "maybe"})
+    assert (await ws.receive_json())["error"]["code"] == "invalid_format"
+
+
+async def test_subscribers_hear_of_detections_and_answers_until_they_unsubscribe(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    ws = await hass_ws_client(hass)
+    await ws.send_json_auto_id({"type": "mlwatch/subscribe"})
+    subscribed = await ws.receive_json()
+    assert subscribed["success"]
+    detected = await cat_detected(hass, loaded, fake_camera)
+    async with asyncio.timeout(5):
+        heard = [(await ws.receive_json())["event"] for _ in range(2)]
+    # The detection, and its frame kept for a verdict.
+    assert heard == [
+        {"reason": "dataset", "camera": None},
+        {"reason": "detection", "camera": CAMERA},
+    ]
+    await hass.services.async_call(
+        "mlwatch", "confirm_detection", {"detection_id": detected["detection_id"]}, blocking=True
+    )
+    async with asyncio.timeout(5):
+        assert (await ws.receive_json())["event"]["reason"] == "dataset"
+    await ws.send_json_auto_id({"type": "unsubscribe_events", "subscription": subscribed["id"]})
+    assert (await ws.receive_json())["success"]
