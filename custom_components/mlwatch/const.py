@@ -45,6 +45,7 @@ CONF_ASK_WHEN_UNSURE: Final = "ask_when_unsure"
 CONF_UNSURE_LOW: Final = "unsure_low"
 CONF_REVIEWS_PER_DAY: Final = "reviews_per_day"
 CONF_PENDING_DAYS: Final = "pending_days"
+DEFAULT_PENDING_DAYS: Final = 7
 CONF_PENDING_MB: Final = "pending_mb"
 CONF_PRECISION_TARGET: Final = "precision_target"
 CONF_LABEL_THRESHOLDS: Final = "label_thresholds"  # set by the threshold repair, per label
@@ -67,7 +68,7 @@ DEFAULT_OPTIONS: Final[dict[str, object]] = {
     CONF_UNSURE_LOW: 0.3,
     CONF_REVIEWS_PER_DAY: 3,
     # Detections wait this long (and within this much disk) for the user's verdict.
-    CONF_PENDING_DAYS: 7,
+    CONF_PENDING_DAYS: DEFAULT_PENDING_DAYS,
     CONF_PENDING_MB: 500,
     # The precision the suggested thresholds aim for, on the user's own answers.
     CONF_PRECISION_TARGET: 0.9,

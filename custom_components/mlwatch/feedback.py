@@ -21,7 +21,15 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util.hass_dict import HassKey
 
 from .annotate import crop
-from .const import DATASET_DIR, DOMAIN, FRAME_URL, SIGNAL_DATASET_UPDATED
+from .const import (
+    CONF_CAMERA,
+    CONF_PENDING_DAYS,
+    DATASET_DIR,
+    DEFAULT_PENDING_DAYS,
+    DOMAIN,
+    FRAME_URL,
+    SIGNAL_DATASET_UPDATED,
+)
 from .core.dataset import Dataset, PendingItem
 from .core.embedding import pack
 from .core.errors import DatasetError, DatasetFullError, InvalidLabelError, UnknownItemError
@@ -142,6 +150,14 @@ def frame_url(hass: HomeAssistant, item_id: str, days: float) -> str:
     return f"{FRAME_URL.format(item_id=item_id)}?{SIGNATURE}={signature}"
 
 
+def pending_days(hass: HomeAssistant, camera: str) -> float:
+    """How long the camera's entry keeps pending frames (the default when it has none)."""
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.data[CONF_CAMERA] == camera:
+            return float(entry.options[CONF_PENDING_DAYS])
+    return float(DEFAULT_PENDING_DAYS)
+
+
 class FrameView(HomeAssistantView):
     """Serves pending frames to logged-in clients and to signed links (a phone's notification)."""
 
@@ -150,7 +166,7 @@ class FrameView(HomeAssistantView):
     requires_auth = False  # checked in get: a login, or the item's signature
 
     async def get(self, request: web.Request, item_id: str) -> web.StreamResponse:
-        """The frame (or `?crop=1`, the region the model saw) of a pending item."""
+        """A pending item's frame (`?crop=1`: the region the model saw; `?filed=1`: answered)."""
         hass: HomeAssistant = request.app["hass"]
         signature = request.query.get(SIGNATURE, "")
         secret = hass.data.get(DATA_LINK_SECRET)
@@ -160,7 +176,10 @@ class FrameView(HomeAssistantView):
         kind = "crop" if request.query.get("crop") else "frame"
         try:
             store = await async_get_dataset(hass)
-            path = await hass.async_add_executor_job(store.frame_path, item_id, kind)
+            if request.query.get("filed"):  # an answered frame, for the media browser
+                path = await hass.async_add_executor_job(store.filed_path, item_id)
+            else:
+                path = await hass.async_add_executor_job(store.frame_path, item_id, kind)
         except UnknownItemError:
             return web.Response(status=HTTPStatus.NOT_FOUND)
         except DatasetError as err:

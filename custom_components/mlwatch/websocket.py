@@ -12,8 +12,6 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from .const import (
     CONF_CAMERA,
-    CONF_PENDING_DAYS,
-    DEFAULT_OPTIONS,
     DOMAIN,
     EVENT_DETECTION,
     EVENT_REVIEW_REQUESTED,
@@ -21,7 +19,7 @@ from .const import (
 )
 from .coordinator import MlwatchConfigEntry
 from .core.dataset import VERDICTS
-from .feedback import async_get_dataset, frame_url
+from .feedback import async_get_dataset, frame_url, pending_days
 from .services import async_answer
 from .validation import vol
 
@@ -45,11 +43,9 @@ async def ws_pending(
     """The questions waiting for an answer, newest first: one camera's, or every camera's."""
     store = await async_get_dataset(hass)
     items = await hass.async_add_executor_job(store.unreviewed, msg.get("camera"))
-    days = {e.data[CONF_CAMERA]: e.options[CONF_PENDING_DAYS] for e in _loaded(hass, None)}
     out = []
     for item in sorted(items, key=lambda i: i.time, reverse=True):
-        kept = days.get(item.camera, DEFAULT_OPTIONS[CONF_PENDING_DAYS])
-        url = frame_url(hass, item.id, kept)
+        url = frame_url(hass, item.id, pending_days(hass, item.camera))
         out.append(
             {
                 "id": item.id,

@@ -134,6 +134,13 @@ class Dataset:
             raise UnknownItemError(f"No pending detection {item_id} (unknown or expired)")
         return path
 
+    def filed_path(self, item_id: str) -> Path:
+        """Where a filed (answered) item's frame lies, for the media browser."""
+        path = self.images / f"{check_id(item_id)}.jpg"
+        if not path.is_file():
+            raise UnknownItemError(f"No filed frame {item_id}")
+        return path
+
     def prune(self, max_age: float, max_bytes: int) -> int:
         """Drop pending items older than `max_age` seconds, then the oldest beyond `max_bytes`."""
         now = self._clock()
