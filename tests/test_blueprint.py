@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
@@ -17,6 +18,7 @@ from custom_components.mlwatch.const import (
     CONF_UNSURE_LOW,
     CONF_WATCHED,
 )
+from custom_components.mlwatch.core.dataset import new_id
 from custom_components.mlwatch.feedback import async_get_dataset
 from tests import FakeCamera, burst
 from tests.const import CAMERA, CAT, EMPTY
@@ -26,7 +28,7 @@ BLUEPRINT = (
 )
 
 
-async def _automation(hass: HomeAssistant, labels: list[str]) -> list[ServiceCall]:
+async def _automation(hass: HomeAssistant, labels: list[str], **inputs: Any) -> list[ServiceCall]:
     def install() -> None:
         target = Path(hass.config.path("blueprints/automation/mlwatch"))
         target.mkdir(parents=True)
@@ -42,6 +44,7 @@ async def _automation(hass: HomeAssistant, labels: list[str]) -> list[ServiceCal
                     "notify_action": "notify.mobile_app_phone",
                     "cameras": [CAMERA],
                     "labels": labels,
+                    **inputs,
                 },
             }
         }
@@ -68,10 +71,26 @@ async def test_detection_notifies_with_snapshot_and_confirm_files_it(
     assert data["title"] == "cat at Front door"
     assert data["message"] == "95% sure. Was it right?"
     assert data["data"]["image"].startswith(f"/api/mlwatch/frame/{detection_id}?mlwatch_sig=")
-    assert [a["title"] for a in data["data"]["actions"]] == ["Confirm", "Reject"]
-    assert data["data"]["actions"][0]["action"] == f"MLWATCH_CONFIRM_{detection_id}"
+    assert data["data"]["actions"] == [
+        {"action": f"MLWATCH_CONFIRM_{detection_id}", "title": "Confirm"},
+        {"action": f"MLWATCH_REJECT_{detection_id}", "title": "Reject", "destructive": True},
+    ]
+    looks = {k: data["data"][k] for k in ("group", "clickAction", "url", "channel", "priority")}
+    assert looks == {
+        "group": f"mlwatch-{CAMERA}",
+        "clickAction": f"entityId:{CAMERA}",  # a tap opens the camera
+        "url": f"entityId:{CAMERA}",
+        "channel": "mlwatch",
+        "priority": "high",
+    }
+    assert data["data"]["push"] == {"interruption-level": "active"}
 
     await _answer(hass, f"MLWATCH_CONFIRM_{detection_id}")
+    # Every phone stops asking.
+    assert calls[-1].data == {
+        "message": "clear_notification",
+        "data": {"tag": f"mlwatch-{detection_id}"},
+    }
     store = await async_get_dataset(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert any(r["id"] == detection_id for r in store.rows())
@@ -131,5 +150,41 @@ async def test_is_this_a_question_when_unsure(
     row = store.rows()[0]
     assert (row["id"], row["source"], row["label"]) == (review_id, "review", "Egyptian cat")
     assert row["verdict"] == ("confirmed" if answer == "CONFIRM" else "rejected")
-    assert len(calls) == 1  # one question per burst
+    assert [c.data["message"] for c in calls[1:]] == ["clear_notification"]  # no new question
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_the_phones_are_picked_as_devices_and_told_when_a_question_expired(
+    hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
+) -> None:
+    app = MockConfigEntry(domain="mobile_app")
+    app.add_to_hass(hass)
+    phones = [
+        dr.async_get(hass)
+        .async_get_or_create(
+            config_entry_id=app.entry_id, identifiers={("mobile_app", name)}, name=name
+        )
+        .id
+        for name in ("Phone", "Anna's Pixel")
+    ]
+    pixel = async_mock_service(hass, "notify", "mobile_app_anna_s_pixel")
+    calls = await _automation(
+        hass,
+        ["cat"],
+        notify_action="",
+        phones=phones,
+        open_on_tap="/lovelace/0",
+        ios_interruption_level="time-sensitive",
+    )
+    fake_camera.play([CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
+    await burst(hass, loaded)
+    assert len(calls) == len(pixel) == 1
+    assert calls[0].data["data"]["clickAction"] == "/lovelace/0"
+    assert calls[0].data["data"]["push"] == {"interruption-level": "time-sensitive"}
+    await _answer(hass, f"MLWATCH_CONFIRM_{new_id()}")  # expired long ago, or never was
+    for phone in (calls, pixel):
+        assert [c.data["message"] for c in phone[1:]] == [
+            "clear_notification",
+            "That question has expired; nothing was filed.",
+        ]
+    assert (await async_get_dataset(hass)).rows() == []
