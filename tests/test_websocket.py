@@ -100,3 +100,32 @@ async def test_subscribers_hear_of_detections_and_answers_until_they_unsubscribe
         assert (await ws.receive_json())["event"]["reason"] == "dataset"
     await ws.send_json_auto_id({"type": "unsubscribe_events", "subscription": subscribed["id"]})
     assert (await ws.receive_json())["success"]
+
+
+async def test_the_heat_map_has_a_hot_cell_and_the_tag_cloud_the_label_after_a_burst(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    await cat_detected(hass, loaded, fake_camera)
+    ws = await hass_ws_client(hass)
+    await ws.send_json_auto_id(
+        {"type": "mlwatch/timeline", "camera": CAMERA, "hours": 24, "bucket_minutes": 10}
+    )
+    result = (await ws.receive_json())["result"]
+    cat = result["labels"]["cat"]
+    assert len(cat) == len(result["frames"]) == 144
+    hot = max(range(144), key=lambda i: cat[i] or 0)
+    assert hot == 143  # the burst was just now
+    assert cat[hot] > 0.9
+    assert sum(v is not None for v in cat) == 1
+    assert result["frames"][hot] == 6
+    assert result["episodes"]["cat"] == [hot]
+    await ws.send_json_auto_id({"type": "mlwatch/tags", "camera": CAMERA, "hours": 24})
+    tags = (await ws.receive_json())["result"]["tags"]
+    assert {t["label"] for t in tags} >= {"Egyptian cat"}
+    assert sum(t["count"] for t in tags) == 6
+    await ws.send_json_auto_id({"type": "mlwatch/tags", "camera": "camera.nowhere"})
+    reply = await ws.receive_json()
+    assert reply["error"]["translation_key"] == "entry_not_found"

@@ -46,6 +46,8 @@ CONF_UNSURE_LOW: Final = "unsure_low"
 CONF_REVIEWS_PER_DAY: Final = "reviews_per_day"
 CONF_PENDING_DAYS: Final = "pending_days"
 DEFAULT_PENDING_DAYS: Final = 7
+CONF_HISTORY_DAYS: Final = "history_days"
+CONF_HISTORY_MB: Final = "history_mb"
 CONF_PENDING_MB: Final = "pending_mb"
 CONF_PRECISION_TARGET: Final = "precision_target"
 CONF_LABEL_THRESHOLDS: Final = "label_thresholds"  # set by the threshold repair, per label
@@ -70,6 +72,8 @@ DEFAULT_OPTIONS: Final[dict[str, object]] = {
     # Detections wait this long (and within this much disk) for the user's verdict.
     CONF_PENDING_DAYS: DEFAULT_PENDING_DAYS,
     CONF_PENDING_MB: 500,
+    CONF_HISTORY_DAYS: 7,
+    CONF_HISTORY_MB: 50,
     # The precision the suggested thresholds aim for, on the user's own answers.
     CONF_PRECISION_TARGET: 0.9,
     CONF_LABEL_THRESHOLDS: {},

@@ -44,6 +44,7 @@ from .review import Reviews, ReviewSettings
 from .scheduler import ScheduleConfig, Scheduler, SchedulerHooks
 from .scope import CameraScope
 from .snapshot import Episode, MlwatchData
+from .timeline import ScoreHistory
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -94,6 +95,7 @@ class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
         self.last_detection: DetectionRecord | None = None
         self.seen_today = DailyCounter()
         self.signal_event = f"{DOMAIN}_{entry.entry_id}_event"
+        self.history = ScoreHistory(hass, self.camera, opts)
         info = backend.info
         scope = CameraScope(hass, entry, self.camera, self.watched, info.sha256)
         self.learner = Learner(
@@ -133,6 +135,7 @@ class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
             async_track_time_change(self.hass, self._on_midnight, hour=0, minute=0, second=0)
         )
         entry.async_on_unload(self.reviews.async_start())
+        entry.async_on_unload(self.history.async_start())
 
     async def async_start_learning(self) -> None:
         """Load the personal models before the first frame uses them; a failure keeps the base."""
@@ -222,6 +225,7 @@ class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
         decisions = {label: self.learner.decide(label, frame.result) for label in self.watched}
         frame = replace(frame, decisions=MappingProxyType(decisions))
         scores = {label: d.score for label, d in decisions.items()}
+        self.history.async_frame(frame.at.timestamp(), frame.result, scores)
         for event in self.debouncer.update(scores, frame):
             self._announce(event)
         self.reviews.async_frame(frame, self.debouncer.active())
@@ -231,6 +235,7 @@ class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
     def _announce(self, event: Detected[Frame] | Cleared) -> None:
         if isinstance(event, Detected):
             self.last_detection = DetectionRecord(event, dt_util.utcnow())
+            self.history.async_episode(self.last_detection.at.timestamp(), event.label)
             self.seen_today.add(event.label)
         self.announcer.async_announce(event)
 

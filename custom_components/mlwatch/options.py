@@ -11,6 +11,8 @@ from .const import (
     CONF_BURST_INTERVAL,
     CONF_BURST_SIZE,
     CONF_COOLDOWN,
+    CONF_HISTORY_DAYS,
+    CONF_HISTORY_MB,
     CONF_K,
     CONF_N,
     CONF_OFF_THRESHOLD,
@@ -74,6 +76,8 @@ def options_schema(current: dict[str, Any], labels: list[str]) -> Any:
             field(CONF_REVIEWS_PER_DAY): _number(0, 50, 1),
             field(CONF_PENDING_DAYS): _number(1, 365, 1, "d"),
             field(CONF_PENDING_MB): _number(10, 100000, 10, "MB"),
+            field(CONF_HISTORY_DAYS): _number(1, 90, 1, "d"),
+            field(CONF_HISTORY_MB): _number(1, 1000, 1, "MB"),
             field(CONF_PRECISION_TARGET): _number(0.5, 0.99, 0.01),
         }
     )
@@ -88,6 +92,8 @@ INTEGER_OPTIONS = (
     CONF_REVIEWS_PER_DAY,
     CONF_PENDING_DAYS,
     CONF_PENDING_MB,
+    CONF_HISTORY_DAYS,
+    CONF_HISTORY_MB,
 )
 
 

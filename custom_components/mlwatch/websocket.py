@@ -1,12 +1,14 @@
-"""The dashboard's data: pending questions, answering them, learning status, live changes."""
+"""The dashboard's data: questions and answers, learning, the heat map, tags, live changes."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from homeassistant.components import websocket_api
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
@@ -98,6 +100,69 @@ def ws_learning(
     connection.send_result(msg["id"], {"cameras": cameras})
 
 
+def _camera_entry(hass: HomeAssistant, camera: str) -> MlwatchConfigEntry:
+    entries = _loaded(hass, camera)
+    if not entries:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_found",
+            translation_placeholders={"target": camera},
+        )
+    return entries[0]
+
+
+PERIOD = {
+    vol.Required("camera"): cv.entity_id,
+    vol.Optional("hours", default=24): vol.All(vol.Coerce(float), vol.Range(min=1, max=24 * 90)),
+}
+
+
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): "mlwatch/timeline",
+        **PERIOD,
+        vol.Optional("bucket_minutes", default=10): vol.All(
+            vol.Coerce(float), vol.Range(min=1, max=24 * 60)
+        ),
+    }
+)
+@websocket_api.async_response
+async def ws_timeline(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """The heat map: per watched label and time bucket, the best score, and episode starts."""
+    coordinator = _camera_entry(hass, msg["camera"]).runtime_data
+    end = time.time()
+    bucket = msg["bucket_minutes"] * 60
+    start = end - msg["hours"] * 3600
+    timeline = await coordinator.history.async_timeline(
+        coordinator.watched, start=start, end=end, bucket=bucket
+    )
+    connection.send_result(
+        msg["id"],
+        {
+            "start": timeline.start,
+            "bucket": timeline.bucket,
+            "labels": timeline.scores,
+            "episodes": timeline.episodes,
+            "frames": timeline.frames,
+        },
+    )
+
+
+@websocket_api.websocket_command({vol.Required("type"): "mlwatch/tags", **PERIOD})
+@websocket_api.async_response
+async def ws_tags(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """The tag cloud: what the model saw most often, over the same period."""
+    coordinator = _camera_entry(hass, msg["camera"]).runtime_data
+    end = time.time()
+    seen = await coordinator.history.async_tags(start=end - msg["hours"] * 3600, end=end)
+    tags = [{"label": label, "count": count} for label, count in seen.most_common(50)]
+    connection.send_result(msg["id"], {"tags": tags})
+
+
 @websocket_api.websocket_command({vol.Required("type"): "mlwatch/subscribe"})
 @callback
 def ws_subscribe(
@@ -137,5 +202,5 @@ def ws_subscribe(
 @callback
 def async_setup_websocket(hass: HomeAssistant) -> None:
     """Register the dashboard's commands (each needs a logged-in connection)."""
-    for command in (ws_pending, ws_answer, ws_learning, ws_subscribe):
+    for command in (ws_pending, ws_answer, ws_learning, ws_timeline, ws_tags, ws_subscribe):
         websocket_api.async_register_command(hass, command)
