@@ -86,8 +86,15 @@ EXPORT_SCHEMA = vol.Schema(
 
 def async_entry_for_call(hass: HomeAssistant, call: ServiceCall) -> MlwatchConfigEntry:
     """The loaded entry an action names, by entry id or by camera."""
-    entry_id: str | None = call.data.get(ATTR_CONFIG_ENTRY_ID)
-    camera: str | None = call.data.get(ATTR_CAMERA)
+    return async_entry_for(
+        hass, entry_id=call.data.get(ATTR_CONFIG_ENTRY_ID), camera=call.data.get(ATTR_CAMERA)
+    )
+
+
+def async_entry_for(
+    hass: HomeAssistant, *, entry_id: str | None = None, camera: str | None = None
+) -> MlwatchConfigEntry:
+    """The loaded entry of an entry id or a camera; translated errors when there is none."""
     if entry_id:
         entry = hass.config_entries.async_get_entry(entry_id)
         target = entry_id

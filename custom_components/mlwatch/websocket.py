@@ -8,7 +8,6 @@ from typing import Any
 from homeassistant.components import websocket_api
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
@@ -22,7 +21,7 @@ from .const import (
 from .coordinator import MlwatchConfigEntry
 from .core.dataset import VERDICTS
 from .feedback import async_get_dataset, frame_url, pending_days
-from .services import async_answer
+from .services import async_answer, async_entry_for
 from .validation import vol
 
 
@@ -100,17 +99,6 @@ def ws_learning(
     connection.send_result(msg["id"], {"cameras": cameras})
 
 
-def _camera_entry(hass: HomeAssistant, camera: str) -> MlwatchConfigEntry:
-    entries = _loaded(hass, camera)
-    if not entries:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_found",
-            translation_placeholders={"target": camera},
-        )
-    return entries[0]
-
-
 PERIOD = {
     vol.Required("camera"): cv.entity_id,
     vol.Optional("hours", default=24): vol.All(vol.Coerce(float), vol.Range(min=1, max=24 * 90)),
@@ -131,7 +119,7 @@ async def ws_timeline(
     hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """The heat map: per watched label and time bucket, the best score, and episode starts."""
-    coordinator = _camera_entry(hass, msg["camera"]).runtime_data
+    coordinator = async_entry_for(hass, camera=msg["camera"]).runtime_data
     end = time.time()
     bucket = msg["bucket_minutes"] * 60
     start = end - msg["hours"] * 3600
@@ -156,7 +144,7 @@ async def ws_tags(
     hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """The tag cloud: what the model saw most often, over the same period."""
-    coordinator = _camera_entry(hass, msg["camera"]).runtime_data
+    coordinator = async_entry_for(hass, camera=msg["camera"]).runtime_data
     end = time.time()
     seen = await coordinator.history.async_tags(start=end - msg["hours"] * 3600, end=end)
     tags = [{"label": label, "count": count} for label, count in seen.most_common(50)]
