@@ -224,7 +224,9 @@ async def test_fallback_server_takes_over_and_the_primary_gets_its_frames_back(
             await burst(hass, entry)
             assert state(hass, TOP).state == "espresso"  # never unavailable: the fallback answered
             served = (await fallback.metrics())["inference"]["count"]  # type: ignore[index]
-            assert served >= 5
+            # Every frame went to the fallback, or was dropped while the one before was slow.
+            assert served + entry.runtime_data.frames_dropped >= 5
+            assert served >= 1
             await server.start()
             now[0] += RETRY_PRIMARY_AFTER + 1  # the primary is due again
             await burst(hass, entry)
