@@ -30,6 +30,7 @@ from custom_components.mlwatch.const import (
     SERVICE_ROLLBACK,
     SERVICE_TEACH,
 )
+from custom_components.mlwatch.feedback import async_get_dataset
 from custom_components.mlwatch.repairs import MIN_CHANGE, threshold_issue_id
 from tests import FakeCamera, burst, label_choices, on_form, settle_answers, state, variants
 from tests.const import CAMERA
@@ -119,6 +120,9 @@ async def test_a_new_label_taught_by_example_is_recognised_and_decides(
     assert miso[0]["decided_by"] == "personal"
     assert miso[0]["personal_score"] >= 0.6
     assert miso[0]["base_score"] == 0.0
+    # The question the card shows says so too.
+    kept = (await async_get_dataset(hass)).pending(miso[0]["detection_id"])
+    assert (kept.decided_by, kept.personal) == ("personal", miso[0]["personal_score"])
     # And not on the other photos: a burst of those alone fires no Miso.
     events.clear()
     fake_camera.play(others(20, 21, 22, 23, 24, 25))

@@ -37,6 +37,8 @@ async def test_a_question_is_listed_answered_with_the_real_label_and_leaves_the_
         "detection",
     )
     assert item["score"] > 0.6
+    assert (item["decided_by"], item["personal_score"]) == ("base", None)  # nothing learned yet
+    assert item["scores"]["cat"] == item["score"]
     phone = await hass_client_no_auth()
     for url in (item["image_url"], item["crop_url"]):  # the card shows them with no header
         assert (await phone.get(url)).status == HTTPStatus.OK
@@ -59,6 +61,9 @@ async def test_a_question_is_listed_answered_with_the_real_label_and_leaves_the_
     miso = cameras[CAMERA]["labels"]["Miso"]
     assert (miso["positives"], miso["state"]) == (1, "learning")
     assert cameras[CAMERA]["available"] is True
+    # What the card's "something else" picker offers, and the heat map's hot colour starts at.
+    assert {"cat", "Egyptian cat", "Miso"} <= set(cameras[CAMERA]["known"])
+    assert cameras[CAMERA]["watched"] == list(cameras[CAMERA]["thresholds"]) == ["cat"]
 
 
 async def test_an_unknown_question_is_a_translated_error(
@@ -81,6 +86,7 @@ async def test_subscribers_hear_of_detections_and_answers_until_they_unsubscribe
     loaded: MockConfigEntry,
     hass_ws_client: WebSocketGenerator,
 ) -> None:
+    await settle_answers(hass)  # the retrain every start runs
     ws = await hass_ws_client(hass)
     await ws.send_json_auto_id({"type": "mlwatch/subscribe"})
     subscribed = await ws.receive_json()
@@ -98,6 +104,10 @@ async def test_subscribers_hear_of_detections_and_answers_until_they_unsubscribe
     )
     async with asyncio.timeout(5):
         assert (await ws.receive_json())["event"]["reason"] == "dataset"
+    await settle_answers(hass)  # the retrain the answer started: the card's learning table
+    async with asyncio.timeout(5):
+        heard = [(await ws.receive_json())["event"] for _ in range(1)]
+    assert heard == [{"reason": "learning", "camera": CAMERA}]
     await ws.send_json_auto_id({"type": "unsubscribe_events", "subscription": subscribed["id"]})
     assert (await ws.receive_json())["success"]
 
@@ -126,6 +136,19 @@ async def test_the_heat_map_has_a_hot_cell_and_the_tag_cloud_the_label_after_a_b
     tags = (await ws.receive_json())["result"]["tags"]
     assert {t["label"] for t in tags} >= {"Egyptian cat"}
     assert sum(t["count"] for t in tags) == 6
+    start = result["start"] + hot * result["bucket"]
+    await ws.send_json_auto_id(
+        {"type": "mlwatch/frames", "camera": CAMERA, "start": start, "end": start + 600}
+    )
+    frames = (await ws.receive_json())["result"]["frames"]
+    assert len(frames) == 6  # the burst's frames, not its episode mark
+    assert [f["time"] for f in frames] == sorted((f["time"] for f in frames), reverse=True)
+    assert max(f["scores"]["cat"] for f in frames) == cat[hot]
+    assert "Egyptian cat" in {f["top"][0] for f in frames}
+    await ws.send_json_auto_id(
+        {"type": "mlwatch/frames", "camera": CAMERA, "start": start, "end": start + 600, "limit": 2}
+    )
+    assert len((await ws.receive_json())["result"]["frames"]) == 2
     await ws.send_json_auto_id({"type": "mlwatch/tags", "camera": "camera.nowhere"})
     reply = await ws.receive_json()
     assert reply["error"]["translation_key"] == "entry_not_found"

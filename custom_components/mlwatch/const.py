@@ -93,6 +93,7 @@ EVENT_DETECTION: Final = "mlwatch_detection"
 EVENT_CLEARED: Final = "mlwatch_cleared"
 EVENT_REVIEW_REQUESTED: Final = "mlwatch_review_requested"
 SIGNAL_DATASET_UPDATED: Final = "mlwatch_dataset_updated"
+SIGNAL_LEARNING_UPDATED: Final = "mlwatch_learning_updated"  # with the camera
 DATASET_DIR: Final = "mlwatch"  # under the HA config directory
 FRAME_URL: Final = "/api/mlwatch/frame/{item_id}"
 EVENT_TYPE_DETECTED: Final = "detected"

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import secrets
 import time
+from dataclasses import replace
 from functools import partial
 from http import HTTPStatus
 from pathlib import Path
@@ -36,7 +37,7 @@ from .core.errors import DatasetError, DatasetFullError, InvalidLabelError, Unkn
 from .core.result import FULL_FRAME, Result
 from .core.signing import token, valid
 from .errors import translated
-from .frame import Frame
+from .frame import Decision, Frame
 
 _LOGGER = logging.getLogger(__name__)
 DATA_DATASET: HassKey[Dataset] = HassKey(f"{DOMAIN}_dataset")
@@ -94,11 +95,16 @@ def pending_item(
     camera: str,
     watched: list[str],
     model_sha256: str,
+    decision: Decision | None = None,
 ) -> PendingItem:
-    """The kept item for a frame: its top scores and every watched label's, rounded."""
+    """The kept item for a frame: its top scores, every watched label's, and who decided."""
     scores = {name: round(score, 4) for name, score in result.top}
     scores.update({w: round(result.score(w), 4) for w in watched})
-    return PendingItem(item_id, camera, label, source, scores, model_sha256)
+    item = PendingItem(item_id, camera, label, source, scores, model_sha256)
+    if decision is None:
+        return item
+    personal = None if decision.personal is None else round(decision.personal, 4)
+    return replace(item, decided_by=decision.decided_by, personal=personal)
 
 
 def packed_embedding(result: Result, model_sha256: str) -> bytes | None:

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, cast
 from homeassistant.core import callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.debounce import Debouncer
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 
 from .answers import AnswerVectors
-from .const import DATASET_DIR, DOMAIN, SIGNAL_DATASET_UPDATED
+from .const import DATASET_DIR, DOMAIN, SIGNAL_DATASET_UPDATED, SIGNAL_LEARNING_UPDATED
 from .core.errors import MlwatchError
 from .feedback import async_get_dataset
 from .frame import Decision
@@ -106,6 +106,10 @@ class Learner(CameraHelper):
     def kind(self, label: str) -> Kind:
         """Base when the model (or one of its groups) knows the label, else new (taught)."""
         return "base" if label in self._model_labels else "new"
+
+    def known_labels(self) -> list[str]:
+        """What a user can answer with besides a free text: the model's labels and the taught."""
+        return sorted({*self._model_labels, *self._heads})
 
     @callback
     def decide(self, label: str, result: Result) -> Decision:
@@ -256,6 +260,7 @@ class Learner(CameraHelper):
                 off = self.settings.off_threshold
                 async_offer_threshold(self.hass, self._entry, label, status, off)
         self._on_change()
+        async_dispatcher_send(self.hass, SIGNAL_LEARNING_UPDATED, self.camera)
 
     @callback
     def _report_problems(self, problems: list[str]) -> None:

@@ -118,6 +118,7 @@ class Reviews(CameraHelper):
             camera=self.camera,
             watched=self.watched,
             model_sha256=self.model_sha256,
+            decision=frame.decisions.get(label),
         )
         return await async_save_pending(
             self.hass, item, frame, days=self.settings.days, mb=self.settings.mb

@@ -89,3 +89,13 @@ class ScoreHistory:
         """The tag cloud's counts, read in the executor."""
         await self._async_flush()
         return await self.hass.async_add_executor_job(lambda: self.store.tags(start=start, end=end))
+
+    async def async_frames(self, *, start: float, end: float, limit: int) -> list[Record]:
+        """The newest `limit` frames in [start, end), newest first, read in the executor."""
+        await self._async_flush()
+
+        def read() -> list[Record]:
+            frames = [r for r in self.store.records(start, end) if r.episode is None]
+            return frames[::-1][:limit]
+
+        return await self.hass.async_add_executor_job(read)

@@ -17,6 +17,7 @@ from .const import (
     EVENT_DETECTION,
     EVENT_REVIEW_REQUESTED,
     SIGNAL_DATASET_UPDATED,
+    SIGNAL_LEARNING_UPDATED,
 )
 from .coordinator import MlwatchConfigEntry
 from .core.dataset import VERDICTS
@@ -54,6 +55,9 @@ async def ws_pending(
                 "label": item.label,
                 "source": item.source,
                 "score": item.scores.get(item.label),
+                "personal_score": item.personal,
+                "decided_by": item.decided_by,
+                "scores": item.scores,
                 "time": item.time,
                 "image_url": url,
                 "crop_url": f"{url}&crop=1",
@@ -95,6 +99,9 @@ def ws_learning(
             "title": entry.title,
             "available": data.learning_available,
             "labels": {label: status.as_dict() for label, status in data.learning.items()},
+            "watched": entry.runtime_data.watched,
+            "thresholds": entry.runtime_data.thresholds,
+            "known": entry.runtime_data.learner.known_labels(),
         }
     connection.send_result(msg["id"], {"cameras": cameras})
 
@@ -151,6 +158,28 @@ async def ws_tags(
     connection.send_result(msg["id"], {"tags": tags})
 
 
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): "mlwatch/frames",
+        vol.Required("camera"): cv.entity_id,
+        vol.Required("start"): vol.Coerce(float),
+        vol.Required("end"): vol.Coerce(float),
+        vol.Optional("limit", default=100): vol.All(vol.Coerce(int), vol.Range(min=1, max=1000)),
+    }
+)
+@websocket_api.async_response
+async def ws_frames(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """One heat-map cell's frames, newest first: when, the top labels and the watched scores."""
+    coordinator = async_entry_for(hass, camera=msg["camera"]).runtime_data
+    records = await coordinator.history.async_frames(
+        start=msg["start"], end=msg["end"], limit=msg["limit"]
+    )
+    frames = [{"time": r.time, "top": list(r.top), "scores": dict(r.scores)} for r in records]
+    connection.send_result(msg["id"], {"frames": frames})
+
+
 @websocket_api.websocket_command({vol.Required("type"): "mlwatch/subscribe"})
 @callback
 def ws_subscribe(
@@ -172,8 +201,13 @@ def ws_subscribe(
     def on_dataset() -> None:
         changed("dataset")
 
+    @callback
+    def on_learning(camera: str) -> None:
+        changed("learning", camera)
+
     unsubscribes = [
         async_dispatcher_connect(hass, SIGNAL_DATASET_UPDATED, on_dataset),
+        async_dispatcher_connect(hass, SIGNAL_LEARNING_UPDATED, on_learning),
         hass.bus.async_listen(EVENT_DETECTION, on_bus),
         hass.bus.async_listen(EVENT_REVIEW_REQUESTED, on_bus),
     ]
@@ -190,5 +224,7 @@ def ws_subscribe(
 @callback
 def async_setup_websocket(hass: HomeAssistant) -> None:
     """Register the dashboard's commands (each needs a logged-in connection)."""
-    for command in (ws_pending, ws_answer, ws_learning, ws_timeline, ws_tags, ws_subscribe):
+    for command in (
+        *(ws_pending, ws_answer, ws_learning, ws_timeline, ws_tags, ws_frames, ws_subscribe),
+    ):
         websocket_api.async_register_command(hass, command)

@@ -13,6 +13,7 @@ import sys
 import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -355,9 +356,18 @@ def _folder(path: Path) -> None:
         lambda meta: meta.write_text(
             json.dumps({**json.loads(meta.read_text()), "scores": "high"})
         ),
+        lambda meta: meta.write_text(
+            json.dumps({**json.loads(meta.read_text()), "decided_by": "oracle"})
+        ),
+        lambda meta: meta.write_text(
+            json.dumps({**json.loads(meta.read_text()), "personal": "0.9"})
+        ),
         _folder,
     ],
-    ids=["truncated", "not-utf8", "old-format", "not-an-object", "wrong-type", "folder"],
+    ids=[
+        *("truncated", "not-utf8", "old-format", "not-an-object", "wrong-type"),
+        *("unknown-decider", "text-score", "folder"),
+    ],
 )
 def test_a_corrupt_pending_item_is_a_typed_error_and_skipped(
     store: Dataset, damage: Any, caplog: pytest.LogCaptureFixture
@@ -375,6 +385,21 @@ def test_a_corrupt_pending_item_is_a_typed_error_and_skipped(
     assert store.unreviewed() == [good]
     skipped = [r for r in caplog.records if "Skipping a pending detection" in r.getMessage()]
     assert len(skipped) == 1  # logged once, not at every recount
+
+
+def test_who_decided_is_kept_and_an_item_from_before_it_was_kept_reads_as_base(
+    store: Dataset,
+) -> None:
+    decided = replace(item(), decided_by="personal", personal=0.42)
+    store.add_pending(decided, FRAME, CROP)
+    assert store.pending(decided.id) == decided
+    older = item()
+    store.add_pending(older, FRAME, CROP)
+    meta = store.pending_dir / older.id / "meta.json"
+    fields = json.loads(meta.read_text())
+    del fields["decided_by"], fields["personal"]
+    meta.write_text(json.dumps(fields))
+    assert (store.pending(older.id).decided_by, store.pending(older.id).personal) == ("base", None)
 
 
 def test_a_folder_where_a_frame_should_be(store: Dataset) -> None:

@@ -23,6 +23,8 @@ class PendingItem:
     scores: dict[str, float]
     model_sha256: str
     time: float = field(default_factory=time.time)
+    decided_by: str = "base"  # which model's score asked: "base" or "personal"
+    personal: float | None = None  # the personal model's score for `label`, when it has one
 
 
 def new_id() -> str:
@@ -64,6 +66,8 @@ def pending_item(item_id: str, fields: Any) -> PendingItem:  # parsed JSON
         and isinstance(item.scores, dict)
         and all(isinstance(k, str) and _number(v) for k, v in item.scores.items())
         and _number(item.time)
+        and item.decided_by in ("base", "personal")
+        and (item.personal is None or _number(item.personal))
     ):
         raise CorruptItemError(f"Pending detection {item_id} has invalid fields")
     return item
