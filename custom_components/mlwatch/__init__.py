@@ -14,6 +14,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
 from .backend import Backend, LocalBackend, ServerAuthError, ServerUnavailableError
+from .card import async_register_card
 from .const import BACKEND_LOCAL, CONF_BACKEND, CONF_CAMERA, CONF_DEVICE, CONF_URL, DOMAIN
 from .coordinator import MlwatchConfigEntry, MlwatchCoordinator
 from .core.errors import EdgeTpuModelError, EdgeTpuNotFoundError, MlwatchError
@@ -34,6 +35,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa:
     await async_load_link_secret(hass)
     # Registered with the integration, before HTTP may freeze its routes, not on first use.
     hass.http.register_view(FrameView())
+    await async_register_card(hass)
     return True
 
 

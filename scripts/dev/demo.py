@@ -9,6 +9,7 @@ import os
 import signal
 from pathlib import Path
 
+from dashboard import review_dashboard, write_dashboard
 from live_hass import REPO, LiveHass, make_frames, show
 
 USERNAME = "demo"
@@ -36,6 +37,7 @@ async def main() -> None:
     config = REPO / ".dev-config"
     hass = LiveHass(config, int(os.environ.get("MLWATCH_DEV_PORT", "8123")))
     hass.write_config()
+    write_dashboard(config, review_dashboard("camera.front_door"), keep=True)
     frames = make_frames(config / "frames")
     camera_file = config / "frames" / "front_door.jpg"
     show(camera_file, frames["empty"])
@@ -53,6 +55,7 @@ async def main() -> None:
         await ensure_entries(hass, camera_file)
         print(
             f"\nReady: open {hass.url} and log in as {USERNAME} / {PASSWORD}\n"
+            "  The Overview shows mlwatch's review card: its questions, heat map and tags.\n"
             "  Settings > Devices & services > mlwatch > Front door shows the entities.\n"
             "  The demo camera shows an empty scene, then a cat, 20 s each; mlwatch scans it\n"
             "  every 5 s, and turning on input_boolean.doorbell starts a burst.\n"

@@ -265,6 +265,18 @@ class LiveHass:
         state: dict[str, Any] = await self.request("GET", f"/api/states/{entity_id}")
         return state
 
+    async def ws(self, msg: dict[str, Any]) -> Any:
+        """One websocket command's result (an error raises)."""
+        async with self.session.ws_connect(f"{self.url}/api/websocket") as ws:
+            await ws.receive_json()
+            await ws.send_json({"type": "auth", "access_token": self.token})
+            assert (await ws.receive_json())["type"] == "auth_ok"
+            await ws.send_json({"id": 1, **msg})
+            reply = await ws.receive_json()
+            if not reply["success"]:
+                raise RuntimeError(f"{msg['type']}: {reply['error']}")
+            return reply["result"]
+
     async def events(self, *event_types: str) -> AsyncIterator[dict[str, Any]]:
         """Subscribe on the websocket API and yield events of these types as they come."""
         async with self.session.ws_connect(f"{self.url}/api/websocket") as ws:
