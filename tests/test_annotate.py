@@ -52,7 +52,7 @@ def test_whole_turned_frame_is_stored_upright(turned: bytes) -> None:
 
 
 def test_region_and_boxes_are_drawn_on_the_upright_frame(turned: bytes) -> None:
-    drawn = opened(annotate(turned, CAT_CORNER, [Detection("cat", 0.9, (0.5, 0.5, 1.0, 1.0))]))
+    drawn = opened(annotate(turned, CAT_CORNER, [Detection("cat", 0.9, (0.75, 0.75, 1.0, 1.0))]))
     assert drawn.size == (1280, 720)
 
     def near(xy: tuple[int, int], colour: tuple[int, int, int]) -> bool:
@@ -60,6 +60,7 @@ def test_region_and_boxes_are_drawn_on_the_upright_frame(turned: bytes) -> None:
         assert isinstance(pixel, tuple)
         return all(abs(a - b) <= 40 for a, b in zip(pixel, colour, strict=False))
 
-    # The region starts at (640, 360); the box covers the region's lower right quarter.
+    # The region starts at (640, 360); the box, relative to the frame, covers its lower right
+    # sixteenth, which is the region's lower right quarter.
     assert near((641, 540), ROI_COLOUR)
     assert near((961, 630), BOX_COLOUR)

@@ -126,9 +126,8 @@ async def test_annotation_draws_region_and_boxes(hass: HomeAssistant) -> None:
     def render() -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
         plain = io.BytesIO()
         Image.new("RGB", (1600, 800), (0, 0, 0)).save(plain, format="PNG")
-        drawn = _draw(
-            plain.getvalue(), Roi(0.5, 0.0, 0.5, 1.0), [Detection("cat", 0.9, (0.0, 0.0, 0.5, 0.5))]
-        )
+        box = Detection("cat", 0.9, (0.5, 0.0, 0.75, 0.5))
+        drawn = _draw(plain.getvalue(), Roi(0.5, 0.0, 0.5, 1.0), [box])
         with Image.open(io.BytesIO(drawn)) as out:
             rgb = out.convert("RGB")
             return pixel(rgb, (1597, 600)), pixel(rgb, (1198, 200)), pixel(rgb, (400, 400))
@@ -136,6 +135,6 @@ async def test_annotation_draws_region_and_boxes(hass: HomeAssistant) -> None:
     roi_edge, box_edge, outside = await hass.async_add_executor_job(render)
     assert roi_edge[0] > 200  # yellow frame of the region
     assert roi_edge[1] > 150
-    assert box_edge[0] > 200  # red box, placed in the region's coordinates
+    assert box_edge[0] > 200  # red box, placed in the frame's coordinates
     assert box_edge[1] < 100
     assert max(outside) < 30

@@ -155,4 +155,4 @@ async def test_deepstack_gets_the_frame_upright_and_boxes_are_in_its_pixels(
     size, _ = await hass.async_add_executor_job(size_and_cat, image)
     assert size == (1280, 720)  # upright pixels, whatever the server does with EXIF
     (cat,) = result.detections
-    assert cat.box == pytest.approx((60 / 640, 40 / 360, 620 / 640, 340 / 360))
+    assert cat.box == pytest.approx((700 / 1280, 400 / 720, 1260 / 1280, 700 / 720))

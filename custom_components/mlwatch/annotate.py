@@ -45,14 +45,12 @@ def annotate(image: bytes, roi: Roi | None, detections: Sequence[Detection]) -> 
     draw = ImageDraw.Draw(frame)
     width, height = frame.size
     line = max(2, width // 400)
-    x0, y0, x1, y1 = roi.pixels(width, height) if roi else (0, 0, width, height)
     if roi:
+        x0, y0, x1, y1 = roi.pixels(width, height)
         draw.rectangle((x0, y0, x1 - 1, y1 - 1), outline=ROI_COLOUR, width=line)
-    # Boxes are relative to the region the model saw.
-    rw, rh = x1 - x0, y1 - y0
     for d in detections:
         bx0, by0, bx1, by1 = d.box
-        box = (x0 + bx0 * rw, y0 + by0 * rh, x0 + bx1 * rw, y0 + by1 * rh)
+        box = (bx0 * width, by0 * height, bx1 * width, by1 * height)
         draw.rectangle(box, outline=BOX_COLOUR, width=line)
         draw.text((box[0] + line, box[1] + line), f"{d.label} {d.score:.0%}", fill=BOX_COLOUR)
     return _jpeg(frame, 85)

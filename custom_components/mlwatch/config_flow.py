@@ -28,7 +28,7 @@ from .const import (
     MODEL_CUSTOM,
 )
 from .core.errors import MlwatchError
-from .core.labels import COCO_LABELS, imagenet_groups, load_labels
+from .core.labels import COCO_LABELS, builtin_groups, load_labels
 from .local_flow import async_validate_local, custom_model_schema, local_schema
 from .options import normalize_options, options_schema, validate_options
 from .remote_flow import async_validate_remote, reauth_schema, server_schema
@@ -262,4 +262,4 @@ def _read_label_choices(path: Path) -> list[str]:
     except MlwatchError:
         return []
     names = [labels[i] for i in sorted(labels)]
-    return [*(g.name for g in imagenet_groups(names)), *names]
+    return [*(g.name for g in builtin_groups(names)), *names]

@@ -215,7 +215,7 @@ class DeepStackBackend(_HttpBackend):
         return cls(hass, data)
 
     async def classify(self, image: bytes, roi: Roi | None = None) -> Result:
-        """Detect in the whole frame, keep boxes centred in the region, relative to it."""
+        """Detect in the whole frame and keep the boxes standing in the region."""
         start = time.perf_counter()
         try:
             if orientation(image) != 1:

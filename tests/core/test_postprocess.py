@@ -218,3 +218,17 @@ def test_detector_through_the_facade(tmp_path: Path, jpeg: Callable[..., bytes])
     assert result.score("car") == 0.0
     assert result.score("pets") == pytest.approx(0.9)
     assert result.embedding is None
+
+
+def test_top_k_ranks_tied_scores_by_index_whatever_the_numpy_build() -> None:
+    # A quantized model's output: a few classes scored, the rest exactly zero.
+    scores = np.zeros(1000, np.float32)
+    scores[[281, 282, 285]] = [0.76, 0.1, 0.08]
+    assert top_k(scores, 5) == [
+        (281, pytest.approx(0.76)),
+        (282, pytest.approx(0.1)),
+        (285, pytest.approx(0.08)),
+        (0, 0.0),
+        (1, 0.0),
+    ]
+    assert top_k(scores, 0) == []

@@ -43,12 +43,12 @@ def test_the_server_leaves_out_what_is_below_min_confidence() -> None:
     assert [p["label"] for p in body["predictions"]] == ["cat"]
 
 
-def test_the_client_keeps_boxes_centred_in_the_region_relative_to_it() -> None:
+def test_the_client_keeps_the_boxes_standing_in_the_region_relative_to_the_frame() -> None:
     body = deepstack_to_json(_detected(DOG, CAT), min_confidence=0.1, process_ms=0)
     left = Roi(0.0, 0.0, 0.5, 1.0)
     back = deepstack_from_json(body, (640, 480), left, elapsed_ms=0)
     assert [d.label for d in back.detections] == ["cat"]
-    assert back.detections[0].box == pytest.approx((0.2, 0.1, 0.6, 0.4), abs=1 / 320)
+    assert back.detections[0].box == pytest.approx((0.1, 0.1, 0.3, 0.4), abs=1 / 640)
     assert back.roi == left
 
 

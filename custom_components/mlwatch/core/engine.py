@@ -13,9 +13,9 @@ import cv2
 import numpy as np
 
 from . import postprocess, preprocess
-from .labels import LabelGroup, align, imagenet_groups, load_labels, resolve_groups
+from .labels import LabelGroup, align, builtin_groups, load_labels, resolve_groups
 from .postprocess import DetectionFilter, Kind
-from .result import FULL_FRAME, Result, Roi, ScoreView, Timings, best_per_label
+from .result import FULL_FRAME, Detection, Result, Roi, ScoreView, Timings, best_per_label
 from .runner import EDGETPU_LIBRARY, Runner
 
 
@@ -55,16 +55,19 @@ class Classifier:
             edgetpu_library=settings.edgetpu_library,
         )
         self.label_map = load_labels(labels_path)
-        self.layout = postprocess.detect_layout(self.runner.outputs, len(self.label_map))
         inp = self.runner.input
         self.size = (inp.shape[2], inp.shape[1])
+        self.input_hw = (inp.shape[1], inp.shape[2])
+        self.layout = postprocess.detect_layout(
+            self.runner.outputs, len(self.label_map), self.input_hw
+        )
         if self.layout.kind is Kind.DETECTOR:
             self.labels = [self.label_map[i] for i in sorted(self.label_map)]
         else:
             scores_info = self.runner.outputs[self.layout.scores]
             self.labels = align(self.label_map, int(np.prod(scores_info.shape)))
         groups: Iterable[LabelGroup] = (
-            settings.groups if settings.groups is not None else imagenet_groups(self.labels)
+            settings.groups if settings.groups is not None else builtin_groups(self.labels)
         )
         self.groups = resolve_groups(groups, self.labels)
         # Settings first, then what the model's metadata declares, then the conventions.
@@ -96,11 +99,14 @@ class Classifier:
     def classify(self, image: bytes, roi: Roi | None = None) -> Result:
         """Classify one JPEG/PNG frame, optionally only the region `roi`."""
         roi = roi or FULL_FRAME
+        # A detector sees the whole frame and counts the boxes standing in the region, so a
+        # person half outside the region is still seen whole; a classifier sees the region.
+        seen = FULL_FRAME if self.layout.kind is Kind.DETECTOR else roi
         t0 = perf_counter()
         frame, header = preprocess.decode(
-            image, roi=roi, size=self.size, max_pixels=self.settings.max_pixels
+            image, roi=seen, size=self.size, max_pixels=self.settings.max_pixels
         )
-        region = preprocess.crop(frame, roi)
+        region = preprocess.crop(frame, seen)
         t1 = perf_counter()
         rgb = self._prepare(region)
         t2 = perf_counter()
@@ -108,7 +114,7 @@ class Classifier:
         # interpreter's buffer: one pass, no intermediate float image.
         raw = self.runner.run(lambda tensor: cv2.LUT(rgb, self._lut, dst=tensor))
         t3 = perf_counter()
-        result = self._post(raw)
+        result = self._post(raw, roi)
         t4 = perf_counter()
         timings = Timings(
             decode=(t1 - t0) * 1000,
@@ -118,12 +124,23 @@ class Classifier:
         )
         return Result(**result, timings=timings, frame_size=header.size, roi=roi)
 
-    def _post(self, raw: list[np.ndarray[Any, Any]]) -> dict[str, Any]:
+    def _boxes(self, raw: list[np.ndarray[Any, Any]], roi: Roi) -> list[Detection]:
+        """The detector's boxes (relative to the frame) that stand in the region, best first."""
+        keep = self.settings.detection_filter
+        if self.layout.heads:
+            found = postprocess.head_detections(
+                raw, self.layout, self.runner.outputs, self.label_map, keep, input_hw=self.input_hw
+            )
+        else:
+            found = postprocess.detections(raw, self.layout, self.label_map, keep)
+        if roi != FULL_FRAME:
+            found = [d for d in found if roi.holds(d.box)]
+        return sorted(found, key=lambda d: -d.score)
+
+    def _post(self, raw: list[np.ndarray[Any, Any]], roi: Roi) -> dict[str, Any]:
         outputs = self.runner.outputs
         if self.layout.kind is Kind.DETECTOR:
-            found = postprocess.detections(
-                raw, self.layout, self.label_map, self.settings.detection_filter
-            )
+            found = self._boxes(raw, roi)
             scores = best_per_label(found)
             top = sorted(scores.items(), key=lambda p: -p[1])[: self.settings.top_k]
             # A group is as present as its most confident member: boxes do not add up.

@@ -95,6 +95,30 @@ def imagenet_groups(names: Sequence[str]) -> list[LabelGroup]:
     ]
 
 
+# COCO has no parcel class: parcels are what a user teaches, so the detector has no `package`.
+_COCO_GROUPS = (
+    LabelGroup("person", ("person",)),
+    LabelGroup("vehicle", ("car", "truck", "bus", "motorcycle", "bicycle")),
+    LabelGroup(
+        "animal",
+        ("cat", "dog", "bird", "horse", "sheep", "cow", "bear", "elephant", "zebra", "giraffe"),
+    ),
+)
+
+
+def coco_groups(names: Sequence[str]) -> list[LabelGroup]:
+    """Built-in groups for a COCO label list; `person` is also a label, so it is no group."""
+    present = set(names)
+    if "person" not in present or "car" not in present:
+        return []
+    return [g for g in _COCO_GROUPS if g.name not in present]
+
+
+def builtin_groups(names: Sequence[str]) -> list[LabelGroup]:
+    """The groups mlwatch knows for this label list: ImageNet's, COCO's, or none."""
+    return imagenet_groups(names) or coco_groups(names)
+
+
 def valid_label_name(name: str) -> bool:
     """Whether a label may name a dataset folder: no separators, dots-only or control chars."""
     return (

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from . import gfl
 from .errors import ModelError
 from .result import Detection, best_per_label
 from .tensor import TensorInfo
@@ -25,6 +26,7 @@ __all__ = [
     "detect_layout",
     "detections",
     "group_scores",
+    "head_detections",
     "probabilities",
     "top_k",
 ]
@@ -50,6 +52,7 @@ class Layout:
     boxes: int | None = None
     classes: int | None = None
     count: int | None = None
+    heads: tuple[gfl.Head, ...] = ()
 
 
 def _flat(t: TensorInfo) -> int | None:
@@ -58,9 +61,15 @@ def _flat(t: TensorInfo) -> int | None:
     return dims[0] if len(dims) == 1 else None
 
 
-def detect_layout(outputs: Sequence[TensorInfo], labels: int | None = None) -> Layout:
-    """Recognise a classifier, a classifier with embedding, or an SSD detector from its outputs."""
+def detect_layout(
+    outputs: Sequence[TensorInfo],
+    labels: int | None = None,
+    input_hw: tuple[int, int] | None = None,
+) -> Layout:
+    """Recognise a classifier (with or without embedding), or an SSD or NanoDet detector."""
     shapes = [list(t.shape) for t in outputs]
+    if labels and input_hw and (heads := gfl.find_heads(outputs, labels, input_hw)):
+        return Layout(Kind.DETECTOR, scores=heads[0].scores, boxes=heads[0].boxes, heads=heads)
     if len(outputs) == 4:  # TFLite_Detection_PostProcess: boxes, classes, scores, count
         boxes = [i for i, t in enumerate(outputs) if len(t.shape) == 3 and t.shape[2] == 4]
         count = [i for i, t in enumerate(outputs) if int(np.prod(t.shape)) == 1]
@@ -90,7 +99,8 @@ def detect_layout(outputs: Sequence[TensorInfo], labels: int | None = None) -> L
         return Layout(Kind.CLASSIFIER_EMBEDDING, scores=1 - embedding, embedding=embedding)
     raise ModelError(
         f"Model outputs {shapes} are not a layout mlwatch knows: one [1, N] score vector, "
-        "scores plus a [1, D] embedding, or an SSD detector's boxes, classes, scores and count"
+        "scores plus a [1, D] embedding, an SSD detector's boxes, classes, scores and count, "
+        "or a NanoDet detector's score and box maps per stride"
     )
 
 
@@ -112,10 +122,10 @@ def probabilities(scores: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 def top_k(scores: np.ndarray[Any, Any], k: int, threshold: float = 0.0) -> list[tuple[int, float]]:
     """The k best (index, score) pairs at or above `threshold`, best first."""
-    k = min(k, scores.size)
-    best = np.argpartition(-scores, k - 1)[:k] if k else np.array([], dtype=np.int64)
-    ranked = sorted(((int(i), float(scores[i])) for i in best), key=lambda p: -p[1])
-    return [(i, s) for i, s in ranked if s >= threshold]
+    # A stable sort ranks ties by index: argpartition picks among tied scores (a quantized
+    # model's many zeros) differently from one numpy build or CPU to the next.
+    best = np.argsort(-scores, kind="stable")[: max(k, 0)]
+    return [(int(i), float(scores[i])) for i in best if scores[i] >= threshold]
 
 
 def group_scores(scores: np.ndarray[Any, Any], groups: Mapping[str, list[int]]) -> dict[str, float]:
@@ -125,16 +135,49 @@ def group_scores(scores: np.ndarray[Any, Any], groups: Mapping[str, list[int]]) 
 
 @dataclass(frozen=True, slots=True)
 class DetectionFilter:
-    """Per-label minimum score and minimum box area (share of the region)."""
+    """Per-label minimum score and minimum box area, and a maximum area (shares of the frame)."""
 
     min_score: float = 0.5
     min_area: float = 0.0
     per_label: Mapping[str, tuple[float, float]] | None = None
+    # A box filling the frame is the model guessing at texture, not a person at the door.
+    max_area: float = 1.0
 
     def keeps(self, d: Detection) -> bool:
-        """Whether the detection passes this label's score and area floors."""
+        """Whether the detection passes this label's score and area floors and the ceiling."""
         score, area = (self.per_label or {}).get(d.label, (self.min_score, self.min_area))
-        return d.score >= score and d.area >= area
+        return d.score >= score and area <= d.area <= self.max_area
+
+    @property
+    def floor(self) -> float:
+        """The lowest score any label keeps."""
+        return min([self.min_score, *(s for s, _ in (self.per_label or {}).values())])
+
+
+def head_detections(
+    raw: Sequence[np.ndarray[Any, Any]],
+    layout: Layout,
+    outputs: Sequence[TensorInfo],
+    labels: Mapping[int, str],
+    keep: DetectionFilter,
+    *,
+    input_hw: tuple[int, int],
+) -> list[Detection]:
+    """Decode a NanoDet-layout model's heads into detections after per-class NMS, best first."""
+    real = list(raw)
+    for head in layout.heads:
+        for i in (head.scores, head.boxes):
+            real[i] = dequantize(raw[i], outputs[i])
+    floor = min(keep.floor, gfl.CANDIDATE_FLOOR)
+    boxes, scores, classes = gfl.decode(real, layout.heads, input_hw, floor=floor)
+    found = []
+    for i in gfl.nms(boxes, scores, classes):
+        class_id = int(classes[i])
+        x0, y0, x1, y1 = (float(v) for v in boxes[i])
+        d = Detection(labels.get(class_id, f"class {class_id}"), float(scores[i]), (x0, y0, x1, y1))
+        if keep.keeps(d):
+            found.append(d)
+    return found
 
 
 def _integral(values: np.ndarray[Any, Any]) -> bool:

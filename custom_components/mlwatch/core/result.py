@@ -52,13 +52,25 @@ class Roi:
         y1 = max(min(math.ceil((self.y + self.height) * height), height), y0 + 1)
         return x0, y0, x1, y1
 
+    def holds(self, box: tuple[float, float, float, float]) -> bool:
+        """Whether a box stands in the region: its centre or the middle of its bottom edge does.
+
+        The bottom edge is where a person or a cat stands: on a door mat drawn as the region, a
+        person's centre (their waist) is often above the mat while their feet are on it.
+        """
+        x0, y0, x1, y1 = box
+        cx = (x0 + x1) / 2
+        if not self.x <= cx <= self.x + self.width:
+            return False
+        return any(self.y <= y <= self.y + self.height for y in ((y0 + y1) / 2, y1))
+
 
 FULL_FRAME = Roi(0.0, 0.0, 1.0, 1.0)
 
 
 @dataclass(frozen=True, slots=True)
 class Detection:
-    """One detected object; the box is relative to the region the model saw (0..1)."""
+    """One detected object; the box is relative to the whole frame (0..1)."""
 
     label: str
     score: float

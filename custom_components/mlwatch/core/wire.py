@@ -123,11 +123,11 @@ def deepstack_error(message: str, status: int) -> dict[str, Any]:
 def deepstack_from_json(
     body: dict[str, Any], frame_size: tuple[int, int], roi: Roi, *, elapsed_ms: float
 ) -> Result:
-    """A DeepStack answer as a result: boxes centred in `roi`, relative to it; raises like above.
+    """A DeepStack answer as a result: the boxes standing in `roi`; raises like above.
 
     DeepStack answers in pixels and does not say the frame's size: the caller read it.
     """
-    found = sorted(_deepstack_detections(body, roi.pixels(*frame_size)), key=lambda d: -d.score)
+    found = sorted(_deepstack_detections(body, frame_size, roi), key=lambda d: -d.score)
     scores = best_per_label(found)
     return Result(
         top=sorted(scores.items(), key=lambda s: -s[1])[:DEEPSTACK_TOP],
@@ -140,27 +140,23 @@ def deepstack_from_json(
     )
 
 
-def _relative(x: float, lo: int, hi: int) -> float:
-    """A pixel coordinate relative to the region's extent on that axis, clipped."""
-    return min(max((x - lo) / (hi - lo), 0.0), 1.0)
-
-
 def _deepstack_detections(
-    body: dict[str, Any], region: tuple[int, int, int, int]
+    body: dict[str, Any], frame_size: tuple[int, int], roi: Roi
 ) -> list[Detection]:
-    """DeepStack predictions centred in the region, with boxes relative to it."""
-    x0, y0, x1, y1 = region
+    """DeepStack predictions standing in the region, with boxes relative to the frame."""
+    width, height = frame_size
+
+    def unit(pixels: float, size: int) -> float:
+        return min(max(pixels / size, 0.0), 1.0)
+
     found = []
     for p in body.get("predictions", []):
-        cx = (p["x_min"] + p["x_max"]) / 2
-        cy = (p["y_min"] + p["y_max"]) / 2
-        if not (x0 <= cx < x1 and y0 <= cy < y1):
-            continue
         box = (
-            _relative(p["x_min"], x0, x1),
-            _relative(p["y_min"], y0, y1),
-            _relative(p["x_max"], x0, x1),
-            _relative(p["y_max"], y0, y1),
+            unit(p["x_min"], width),
+            unit(p["y_min"], height),
+            unit(p["x_max"], width),
+            unit(p["y_max"], height),
         )
-        found.append(Detection(str(p["label"]), float(p["confidence"]), box))
+        if roi.holds(box):
+            found.append(Detection(str(p["label"]), float(p["confidence"]), box))
     return found
