@@ -13,7 +13,7 @@ venv=${MLWATCH_VENV:-/opt/mlwatch}
 # same script runs outside the image. One NAME=value per line; a value may hold no line break.
 read_options='
 import json, sys
-NAMES = ("api_key", "device", "threads", "workers", "queue", "timeout", "log_level")
+NAMES = ("api_key", "model", "device", "threads", "workers", "queue", "timeout", "log_level")
 try:
     with open(sys.argv[1], encoding="utf-8") as f:
         options = json.load(f)

@@ -28,9 +28,9 @@ from typing import Any
 
 import _repo  # noqa: F401 - before devtools: puts the repo root on sys.path
 import numpy as np
-from pipeline import load_engine
 
 from devtools import DEFAULT_LABELS, DEFAULT_MODEL, REPO
+from devtools.standalone import load_engine
 
 
 def _const() -> Any:

@@ -7,40 +7,21 @@ Prints medians (ms) measured round-robin in one process, the ratios, and RSS gro
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import io
 import platform
 import resource
 import statistics
-import sys
 import time
 from collections.abc import Callable
-from typing import Any
 
 import _repo  # noqa: F401 - before devtools: puts the repo root on sys.path
 import cv2
 import numpy as np
 from PIL import Image
 
-from devtools import DEFAULT_LABELS, DEFAULT_MODEL, REPO
+from devtools import DEFAULT_LABELS, DEFAULT_MODEL
 from devtools.photos import snapshot
-
-COMPONENT = REPO / "custom_components" / "mlwatch"
-
-
-def load_engine() -> Any:  # loaded by path
-    """Import the core on its own, as `mlwatch_core`, without Home Assistant around it."""
-    core = COMPONENT / "core"
-    spec = importlib.util.spec_from_file_location(
-        "mlwatch_core", core / "__init__.py", submodule_search_locations=[str(core)]
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["mlwatch_core"] = module
-    spec.loader.exec_module(module)
-    return importlib.import_module("mlwatch_core.engine")
+from devtools.standalone import load_engine
 
 
 def rss_mb() -> float:

@@ -17,8 +17,13 @@ KEY = "front-door-key-0123"
 
 
 def server_command(port: int, *args: str) -> list[str]:
-    """`python -m mlwatch_server` on the CPU at `port`, then `args`."""
-    return [sys.executable, "-m", "mlwatch_server", "--port", str(port), "--device", "cpu", *args]
+    """`python -m mlwatch_server` on the CPU at `port` with the bundled classifier, then `args`.
+
+    The classifier, not the server's default detector: these servers stand in for the tests'
+    classifier entries (a later `--model` in `args` wins).
+    """
+    base = [sys.executable, "-m", "mlwatch_server", "--port", str(port), "--device", "cpu"]
+    return [*base, "--model", "classifier", *args]
 
 
 async def wait_healthy(

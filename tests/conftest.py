@@ -12,7 +12,7 @@ from unittest.mock import PropertyMock, patch
 import pytest
 from homeassistant import block_async_io
 from homeassistant.const import __version__ as ha_version
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
@@ -30,6 +30,8 @@ from custom_components.mlwatch.const import (
     CONF_WATCHED,
     DEFAULT_OPTIONS,
     DOMAIN,
+    EVENT_CLEARED,
+    EVENT_DETECTION,
     MODEL_DEFAULT,
 )
 from tests import BlockingCallLog, FakeCamera
@@ -97,6 +99,15 @@ def options() -> dict[str, Any]:
         CONF_BURST_SIZE: 6,
         CONF_BURST_INTERVAL: 0.1,
     }
+
+
+@pytest.fixture
+def bus(hass: HomeAssistant) -> list[Event[dict[str, Any]]]:
+    """Every detection and clear event fired on the bus, in order."""
+    events: list[Event[dict[str, Any]]] = []
+    hass.bus.async_listen(EVENT_DETECTION, events.append)
+    hass.bus.async_listen(EVENT_CLEARED, events.append)
+    return events
 
 
 @pytest.fixture

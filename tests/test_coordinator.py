@@ -50,14 +50,6 @@ def coordinator(entry: MockConfigEntry) -> MlwatchCoordinator:
     return c
 
 
-@pytest.fixture
-def bus(hass: HomeAssistant) -> list[Event[dict[str, Any]]]:
-    events: list[Event[dict[str, Any]]] = []
-    hass.bus.async_listen(EVENT_DETECTION, events.append)
-    hass.bus.async_listen(EVENT_CLEARED, events.append)
-    return events
-
-
 async def test_a_burst_of_real_frames_gives_one_detection_and_one_clear(
     hass: HomeAssistant,
     fake_camera: FakeCamera,

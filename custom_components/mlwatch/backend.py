@@ -24,8 +24,11 @@ from .const import (
     CONF_THREADS,
     DEFAULT_LABELS_FILE,
     DEFAULT_MODEL_FILE,
+    DETECTOR_LABELS_FILE,
+    DETECTOR_MODEL_FILE,
     DOMAIN,
     MODEL_CUSTOM,
+    MODEL_DETECTOR,
     RUNTIME_REQUIREMENTS,
 )
 from .core.errors import MlwatchError, RuntimeUnavailableError
@@ -86,6 +89,9 @@ def model_paths(hass: HomeAssistant, data: dict[str, Any]) -> tuple[Path, Path]:
         return Path(hass.config.path(data[CONF_MODEL_PATH])), Path(
             hass.config.path(data[CONF_LABELS_PATH])
         )
+    if data.get(CONF_MODEL) == MODEL_DETECTOR:
+        return DETECTOR_MODEL_FILE, DETECTOR_LABELS_FILE
+    # Entries made before the detector have no model key or "default": the classifier.
     return DEFAULT_MODEL_FILE, DEFAULT_LABELS_FILE
 
 
@@ -116,7 +122,15 @@ def _load(
         model,
         labels,
         engine.Settings(
-            device=device, num_threads=threads, mean=normalisation[0], std=normalisation[1]
+            device=device,
+            num_threads=threads,
+            mean=normalisation[0],
+            std=normalisation[1],
+            detection_filter=engine.postprocess.ENTRY_FILTER,
+            # The bundled detector learns on the bundled classifier's embedding of the region.
+            embedder=(DEFAULT_MODEL_FILE, DEFAULT_LABELS_FILE)
+            if model == DETECTOR_MODEL_FILE
+            else None,
         ),
     )
     info = ModelInfo(

@@ -23,9 +23,12 @@ from .const import (
     CONF_MODEL,
     CONF_MODEL_PATH,
     CONF_URL,
+    CONF_WATCHED,
     DEFAULT_OPTIONS,
+    DETECTOR_WATCHED,
     DOMAIN,
     MODEL_CUSTOM,
+    MODEL_DETECTOR,
 )
 from .core.errors import MlwatchError
 from .core.labels import COCO_LABELS, builtin_groups, load_labels
@@ -191,7 +194,10 @@ class MlwatchConfigFlow(ConfigFlow, domain=DOMAIN):
                 title=title,
                 data=self._data,
             )
-        return self.async_create_entry(title=title, data=self._data, options=dict(DEFAULT_OPTIONS))
+        options = dict(DEFAULT_OPTIONS)
+        if self._data.get(CONF_MODEL) == MODEL_DETECTOR:
+            options[CONF_WATCHED] = list(DETECTOR_WATCHED)
+        return self.async_create_entry(title=title, data=self._data, options=options)
 
 
 class MlwatchOptionsFlow(_OptionsFlowBase):

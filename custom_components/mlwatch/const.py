@@ -15,7 +15,8 @@ CONF_LABELS_PATH: Final = "labels_path"
 CONF_DEVICE: Final = "device"
 CONF_MEAN: Final = "mean"  # input normalisation of a custom float model: (pixel - mean) / std
 CONF_STD: Final = "std"
-MODEL_DEFAULT: Final = "default"
+MODEL_DEFAULT: Final = "default"  # the bundled classifier (older entries: no detector then)
+MODEL_DETECTOR: Final = "detector"  # the bundled detector, the default for new entries
 MODEL_CUSTOM: Final = "custom"
 DEVICES: Final = ("auto", "cpu", "usb", "pci")
 # Where inference runs: in Home Assistant's process, or on a server beside it.
@@ -85,6 +86,10 @@ MAX_TRACKING_SECONDS: Final = 600
 MODELS_DIR: Final = Path(__file__).parent / "models"
 DEFAULT_MODEL_FILE: Final = MODELS_DIR / "efficientnet_lite0_int8.tflite"
 DEFAULT_LABELS_FILE: Final = MODELS_DIR / "imagenet_labels.txt"
+DETECTOR_MODEL_FILE: Final = MODELS_DIR / "nanodet_fp16.tflite"
+DETECTOR_LABELS_FILE: Final = MODELS_DIR / "coco_labels.txt"
+# What a new detector entry watches: someone at the door (its cats score low: see the model card).
+DETECTOR_WATCHED: Final = ["person"]
 
 # Installed on demand by the in-process backend: these have no wheels for HA OS (musl).
 RUNTIME_REQUIREMENTS: Final = ["ai-edge-litert==2.3.0", "opencv-python-headless==5.0.0.93"]

@@ -53,7 +53,7 @@ _LOGGER = logging.getLogger(__name__)
 
 type MlwatchConfigEntry = ConfigEntry[MlwatchCoordinator]
 # The backends whose results carry an embedding, which personal models learn from.
-LEARNABLE_KIND = "classifier+embedding"
+LEARNABLE_KINDS = ("classifier+embedding", "detector+embedding")
 
 
 class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
@@ -102,7 +102,7 @@ class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
             scope,
             model_labels={*info.labels, *info.groups},
             settings=LearningSettings(on, off, self.thresholds, float(opts[CONF_PRECISION_TARGET])),
-            available=info.kind == LEARNABLE_KIND,
+            available=info.kind in LEARNABLE_KINDS,
             classify=lambda image: backend.classify(image, None),
             on_change=self._publish,
         )

@@ -23,6 +23,7 @@ from .const import (
     DEVICES,
     MODEL_CUSTOM,
     MODEL_DEFAULT,
+    MODEL_DETECTOR,
 )
 from .core.errors import ImageError, MlwatchError
 from .validation import vol
@@ -36,10 +37,11 @@ def local_schema(defaults: dict[str, Any]) -> Any:  # vol.Schema of either libra
                 CONF_CAMERA, default=defaults.get(CONF_CAMERA, vol.UNDEFINED)
             ): selector.EntitySelector(selector.EntitySelectorConfig(domain=CAMERA_DOMAIN)),
             vol.Required(
-                CONF_MODEL, default=defaults.get(CONF_MODEL, MODEL_DEFAULT)
+                CONF_MODEL, default=defaults.get(CONF_MODEL, MODEL_DETECTOR)
             ): selector.SelectSelector(
                 selector.SelectSelectorConfig(
-                    options=[MODEL_DEFAULT, MODEL_CUSTOM], translation_key=CONF_MODEL
+                    options=[MODEL_DETECTOR, MODEL_DEFAULT, MODEL_CUSTOM],
+                    translation_key=CONF_MODEL,
                 )
             ),
             vol.Required(

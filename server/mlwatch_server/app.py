@@ -12,7 +12,6 @@ from aiohttp import web
 from mlwatch_core.engine import Classifier
 from mlwatch_core.errors import ImageError, ImageTooLargeError, MlwatchError
 from mlwatch_core.header import read_header
-from mlwatch_core.postprocess import Kind
 from mlwatch_core.result import Result, Roi
 from mlwatch_core.wire import deepstack_error, deepstack_to_json, result_to_json
 
@@ -198,7 +197,7 @@ async def detection(request: web.Request) -> web.Response:
     image, fields = await read_image(request, config.max_body_bytes, config.body_timeout, gate)
     if "name" in request.match_info and request.match_info["name"] != state.config.name:
         raise ApiError(404, "unknown_model", f"This server runs '{state.config.name}'")
-    if state.kind is not Kind.DETECTOR:
+    if not state.kind.finds_boxes:
         raise ApiError(
             400,
             "not_a_detector",

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from mlwatch_core.engine import Classifier, Settings
 from mlwatch_core.errors import MlwatchError
-from mlwatch_core.postprocess import DetectionFilter
+from mlwatch_core.postprocess import ENTRY_FILTER, DetectionFilter
 
 from . import __version__
 from .app import create_app
@@ -34,7 +34,12 @@ def load(config: ServerConfig) -> list[Classifier]:
             device=device,
             num_threads=config.threads,
             max_pixels=config.max_pixels,
-            detection_filter=DetectionFilter(min_score=MIN_DETECTION_SCORE),
+            detection_filter=DetectionFilter(
+                min_score=MIN_DETECTION_SCORE,
+                min_area=ENTRY_FILTER.min_area,
+                max_area=ENTRY_FILTER.max_area,
+            ),
+            embedder=config.embedder,
         )
         classifiers.append(Classifier(config.model, config.labels, settings))
     return classifiers

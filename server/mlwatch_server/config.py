@@ -17,9 +17,14 @@ DEFAULT_PORT = 8780
 _KEY = "--api-key (MLWATCH_API_KEY)"
 
 
-def bundled_model() -> tuple[Path, Path]:
-    """The default model and labels that ship with the package."""
+BUNDLED = ("detector", "classifier")
+
+
+def bundled_model(name: str = "detector") -> tuple[Path, Path]:
+    """A model and its labels that ship with the package: the detector or the classifier."""
     root = Path(str(resources.files("mlwatch_server.model")))
+    if name == "detector":
+        return root / "nanodet_fp16.tflite", root / "coco_labels.txt"
     return root / "efficientnet_lite0_int8.tflite", root / "imagenet_labels.txt"
 
 
@@ -46,6 +51,8 @@ class ServerConfig:
     max_connections: int = 100
     model_name: str | None = None
     log_level: str = "INFO"
+    # The classifier whose embedding of the region the detector's answers carry (for learning).
+    embedder: tuple[Path, Path] | None = None
 
     def __post_init__(self) -> None:
         """A key that no client can send would leave the server open or closed to all."""
@@ -83,7 +90,6 @@ def _env(environ: Mapping[str, str], flag: str) -> str | None:
 
 
 def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
-    model, labels = bundled_model()
     p = argparse.ArgumentParser(
         prog="mlwatch-server",
         description="Serve a TFLite image model over HTTP for the mlwatch Home Assistant "
@@ -100,8 +106,14 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
             help=help_text,
         )
 
-    opt("model", model, Path, "TFLite model file (default: the bundled EfficientNet-Lite0)")
-    opt("labels", labels, Path, "labels file of the model")
+    opt(
+        "model",
+        "detector",
+        str,
+        "'detector' (bundled NanoDet, 80 COCO classes), 'classifier' (bundled EfficientNet-Lite0, "
+        "1000 ImageNet classes) or a .tflite file",
+    )
+    opt("labels", None, Path, "labels file of a .tflite --model (default: ImageNet's)")
     opt("device", "auto", str, "cpu, auto, usb[:N] or pci[:N] (Coral Edge TPU)")
     opt("threads", 2, int, "CPU threads per interpreter")
     opt("workers", 1, int, "interpreters working in parallel (one per Coral)")
@@ -151,9 +163,15 @@ def parse(
         parser.error("--timeout, --max-body-mb and the read timeouts must be positive")
     if a.api_key is not None and (problem := key_problem(a.api_key)):
         parser.error(problem)
+    if a.model in BUNDLED:
+        model, labels = bundled_model(a.model)
+        labels = a.labels or labels
+    else:
+        model, labels = Path(a.model), a.labels or bundled_model("classifier")[1]
     return ServerConfig(
-        model=a.model,
-        labels=a.labels,
+        model=model,
+        labels=labels,
+        embedder=bundled_model("classifier") if a.model == "detector" else None,
         device=a.device,
         threads=a.threads,
         workers=a.workers,

@@ -26,14 +26,18 @@ def info(index: int, shape: tuple[int, ...], dtype: Any = np.float32, scale: flo
     return TensorInfo(index, f"out{index}", shape, np.dtype(dtype), scale, 0)
 
 
-def _maps(channels_first: bool = False) -> tuple[list[np.ndarray[Any, Any]], list[TensorInfo]]:
+def _maps(layout: str = "nhwc") -> tuple[list[np.ndarray[Any, Any]], list[TensorInfo]]:
     """Two strides (8, 16), scores 0 and flat distributions; each head as (scores, boxes)."""
     raw: list[np.ndarray[Any, Any]] = []
     infos: list[TensorInfo] = []
     for stride in (8, 16):
         rows, cols = INPUT[0] // stride, INPUT[1] // stride
         for channels in (len(LABELS), 4 * BINS):
-            shape = (1, channels, rows, cols) if channels_first else (1, rows, cols, channels)
+            shape = {
+                "nchw": (1, channels, rows, cols),
+                "nhwc": (1, rows, cols, channels),
+                "flat": (1, rows * cols, channels),  # as NanoDet's own exports give them
+            }[layout]
             raw.append(np.zeros(shape, np.float32))
             infos.append(info(len(infos), shape))
     return raw, infos
@@ -46,7 +50,7 @@ def _place(
     label: int,
     score: float,
     sides: tuple[int, int, int, int],
-    channels_first: bool = False,
+    layout: str = "nhwc",
 ) -> None:
     """Put a box at a cell: its score, and each side's distribution peaked at `sides` bins."""
     scores, boxes = raw[2 * head], raw[2 * head + 1]
@@ -54,22 +58,26 @@ def _place(
     logits = np.full(4 * BINS, -30.0, np.float32)
     for side, b in enumerate(sides):
         logits[side * BINS + b] = 30.0
-    if channels_first:
+    if layout == "nchw":
         scores[0, label, r, c] = score
         boxes[0, :, r, c] = logits
+    elif layout == "flat":
+        index = r * INPUT[1] // (8 << head) + c
+        scores[0, index, label] = score
+        boxes[0, index, :] = logits
     else:
         scores[0, r, c, label] = score
         boxes[0, r, c, :] = logits
 
 
-@pytest.mark.parametrize("channels_first", [False, True])
-def test_decode_puts_a_known_box_where_it_was_built(channels_first: bool) -> None:
-    raw, infos = _maps(channels_first)
+@pytest.mark.parametrize("layout", ["nhwc", "nchw", "flat"])
+def test_decode_puts_a_known_box_where_it_was_built(layout: str) -> None:
+    raw, infos = _maps(layout)
     heads = gfl.find_heads(infos, len(LABELS), INPUT)
     assert heads is not None
     assert [(h.stride, h.rows, h.cols) for h in heads] == [(8, 8, 12), (16, 4, 6)]
     # Stride 8, row 2, column 3: centre (3.5 * 8, 2.5 * 8) = (28, 20) in input pixels.
-    _place(raw, 0, (2, 3), 1, 0.9, (2, 1, 3, 2), channels_first)
+    _place(raw, 0, (2, 3), 1, 0.9, (2, 1, 3, 2), layout)
     boxes, scores, classes = gfl.decode(raw, heads, INPUT)
     assert classes.tolist() == [1]
     assert scores.tolist() == pytest.approx([0.9])
@@ -137,6 +145,7 @@ def test_the_layout_is_recognised_and_quantized_heads_decode() -> None:
         [(1, 8, 12, 3), (1, 8, 12, 16), (1, 4, 6, 3), (1, 4, 6, 32)],  # bins differ by stride
         [(1, 7, 12, 3), (1, 7, 12, 16)],  # 64 rows do not split into 7 cells
         [(1, 96), (1, 3)],  # a classifier with an embedding
+        [(1, 100, 3), (1, 100, 16)],  # 100 cells are no stride's grid of 64 x 96
     ],
 )
 def test_other_layouts_are_not_heads(shapes: list[tuple[int, ...]]) -> None:

@@ -17,7 +17,8 @@ from mlwatch_server.app import create_app
 from mlwatch_server.cli import load
 from mlwatch_server.config import ServerConfig, bundled_model
 
-MODEL, LABELS = bundled_model()
+# The classifier: most server tests are about the API, and it is the faster model.
+MODEL, LABELS = bundled_model("classifier")
 SHA256 = hashlib.sha256(MODEL.read_bytes()).hexdigest()
 BASE = ServerConfig(model=MODEL, labels=LABELS, device="cpu", threads=2)
 

@@ -415,8 +415,9 @@ def test_installed_server_answers_health_only_with_the_key(
     assert status == 200
     assert body["status"] == "ok"
     assert body["version"] == __version__
-    assert body["model"]["kind"] == "classifier+embedding"
-    assert body["model"]["labels"] == 1000
+    # The bundled detector, with the bundled classifier beside it for learning: both installed.
+    assert body["model"]["kind"] == "detector+embedding"
+    assert body["model"]["labels"] == 80
     # No libedgetpu in this venv: 'auto' falls back to the CPU and says why.
     assert body["device"] == "cpu"
     assert "libedgetpu" in body["fallback_reason"]

@@ -22,6 +22,12 @@ from devtools.server import server_command, wait_healthy
 def test_flags_win_over_environment_over_defaults() -> None:
     assert parse([], {}).port == DEFAULT_PORT
     assert parse([], {}).model == bundled_model()[0]
+    assert parse([], {}).embedder == bundled_model("classifier")
+    assert parse(["--model", "classifier"], {}).labels == bundled_model("classifier")[1]
+    assert parse(["--model", "classifier"], {}).embedder is None
+    custom = parse(["--model", "m/my.tflite", "--labels", "m/l.txt"], {})
+    assert (custom.model, custom.labels) == (Path("m/my.tflite"), Path("m/l.txt"))
+    assert custom.embedder is None
     env = {"MLWATCH_PORT": "9000", "MLWATCH_API_KEY": "k", "MLWATCH_MAX_BODY_MB": "2"}
     config = parse([], env)
     assert (config.port, config.api_key, config.max_body_bytes) == (9000, "k", 2 * 1024 * 1024)
@@ -29,7 +35,7 @@ def test_flags_win_over_environment_over_defaults() -> None:
     assert not parse([], {}).allow_remote_without_key
     assert parse([], {"MLWATCH_ALLOW_REMOTE_WITHOUT_KEY": "true"}).allow_remote_without_key
     assert parse(["--model-name", "mat"], {}).name == "mat"
-    assert parse([], {}).name == "efficientnet_lite0_int8"
+    assert parse([], {}).name == "nanodet_fp16"
 
 
 @pytest.mark.parametrize("argv", [["--workers", "0"], ["--timeout", "0"], ["--port", "x"]])

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from . import postprocess, preprocess
+from .errors import ModelError
 from .labels import LabelGroup, align, builtin_groups, load_labels, resolve_groups
 from .postprocess import DetectionFilter, Kind
 from .result import FULL_FRAME, Detection, Result, Roi, ScoreView, Timings, best_per_label
@@ -32,6 +33,9 @@ class Settings:
     groups: tuple[LabelGroup, ...] | None = None
     detection_filter: DetectionFilter = field(default_factory=DetectionFilter)
     edgetpu_library: str = EDGETPU_LIBRARY
+    # A classifier with an embedding (model, labels) whose embedding of the region a detector's
+    # results carry, so a personal model can learn on top of the detector.
+    embedder: tuple[Path, Path] | None = None
 
 
 class Classifier:
@@ -80,11 +84,21 @@ class Classifier:
         self.std = settings.std if settings.std is not None else std
         self._lut = preprocess.input_lut(inp.dtype, inp.scale, inp.zero_point, self.mean, self.std)
         self._index = {name: i for i, name in enumerate(self.labels)}
+        self.embedder: Classifier | None = None
+        if settings.embedder is not None and self.layout.kind is Kind.DETECTOR:
+            # On the CPU even beside a detector on a Coral: an Edge TPU holds one model at a time.
+            self.embedder = Classifier(
+                *settings.embedder,
+                Settings(num_threads=settings.num_threads, max_pixels=settings.max_pixels),
+                runtime=runtime,
+            )
+            if self.embedder.layout.embedding is None:
+                raise ModelError(f"{settings.embedder[0].name} gives no embedding to learn from")
 
     @property
     def kind(self) -> Kind:
-        """Classifier, classifier with embedding, or detector."""
-        return self.layout.kind
+        """Classifier or detector, with or without an embedding."""
+        return Kind.DETECTOR_EMBEDDING if self.embedder else self.layout.kind
 
     def _prepare(self, region: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Resize a BGR region to the model's input size, as RGB."""
@@ -110,11 +124,11 @@ class Classifier:
         t1 = perf_counter()
         rgb = self._prepare(region)
         t2 = perf_counter()
-        # The table maps pixels to the input's dtype (normalised, quantized) straight into the
-        # interpreter's buffer: one pass, no intermediate float image.
-        raw = self.runner.run(lambda tensor: cv2.LUT(rgb, self._lut, dst=tensor))
+        raw = self._invoke(rgb)
         t3 = perf_counter()
         result = self._post(raw, roi)
+        if self.embedder is not None:  # timed as post-processing of the detector's frame
+            result["embedding"] = self.embedder.embed(preprocess.crop(frame, roi))
         t4 = perf_counter()
         timings = Timings(
             decode=(t1 - t0) * 1000,
@@ -123,6 +137,19 @@ class Classifier:
             post=(t4 - t3) * 1000,
         )
         return Result(**result, timings=timings, frame_size=header.size, roi=roi)
+
+    def _invoke(self, rgb: np.ndarray[Any, Any]) -> list[np.ndarray[Any, Any]]:
+        # The table maps pixels to the input's dtype (normalised, quantized) straight into the
+        # interpreter's buffer: one pass, no intermediate float image.
+        return self.runner.run(lambda tensor: cv2.LUT(rgb, self._lut, dst=tensor))
+
+    def embed(self, region: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | None:
+        """The embedding of a decoded BGR region, for a model that has one."""
+        if self.layout.embedding is None:
+            return None
+        raw = self._invoke(self._prepare(region))
+        info = self.runner.outputs[self.layout.embedding]
+        return postprocess.dequantize(raw[self.layout.embedding].reshape(-1), info)
 
     def _boxes(self, raw: list[np.ndarray[Any, Any]], roi: Roi) -> list[Detection]:
         """The detector's boxes (relative to the frame) that stand in the region, best first."""

@@ -33,14 +33,25 @@ class Head:
     channels_first: bool
 
 
+# The strides a flattened [1, cells, channels] map may have: NanoDet's 8, 16, 32 and beyond.
+_STRIDES = (8, 16, 32, 64, 128)
+
+
 def _grid(shape: tuple[int, ...], input_hw: tuple[int, int]) -> tuple[int, int, int, bool] | None:
-    """(rows, cols, stride, channels_first) of a [1, H, W, C] or [1, C, H, W] map, else None."""
+    """(rows, cols, stride, channels_first) of a [1, H, W, C], [1, C, H, W] or [1, H*W, C] map."""
+    height, width = input_hw
+    if len(shape) == 3 and shape[0] == 1:
+        for stride in _STRIDES:
+            rows, cols = -(-height // stride), -(-width // stride)
+            if rows * cols == shape[1]:
+                return rows, cols, stride, False
+        return None
     if len(shape) != 4 or shape[0] != 1:
         return None
     for rows, cols, first in ((shape[1], shape[2], False), (shape[2], shape[3], True)):
-        if rows and cols and input_hw[0] % rows == 0 and input_hw[1] % cols == 0:
-            stride = input_hw[0] // rows
-            if stride == input_hw[1] // cols and stride > 1:
+        if rows and cols and height % rows == 0 and width % cols == 0:
+            stride = height // rows
+            if stride == width // cols and stride > 1:
                 return rows, cols, stride, first
     return None
 
@@ -58,7 +69,7 @@ def find_heads(
         grid = _grid(t.shape, input_hw)
         if grid is None:
             return None
-        channels = t.shape[1] if grid[3] else t.shape[3]
+        channels = t.shape[1] if grid[3] else t.shape[-1]
         if channels == labels:
             scores[grid[2]] = (i, *grid[:2], grid[3])
         elif channels % 4 == 0 and channels >= 8:

@@ -16,6 +16,7 @@ from .tensor import TensorInfo
 
 # Detection and TensorInfo moved to dependency-free modules; importers of the old names still work.
 __all__ = [
+    "ENTRY_FILTER",
     "Detection",
     "DetectionFilter",
     "Kind",
@@ -40,6 +41,13 @@ class Kind(StrEnum):
     CLASSIFIER = "classifier"
     CLASSIFIER_EMBEDDING = "classifier+embedding"
     DETECTOR = "detector"
+    # A detector whose results carry a classifier's embedding of the region, for learning.
+    DETECTOR_EMBEDDING = "detector+embedding"
+
+    @property
+    def finds_boxes(self) -> bool:
+        """Whether results hold boxes."""
+        return self in (Kind.DETECTOR, Kind.DETECTOR_EMBEDDING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +186,12 @@ def head_detections(
         if keep.keeps(d):
             found.append(d)
     return found
+
+
+# What Home Assistant entries keep of a detector: scores from the candidate floor up (the review's
+# grey zone lies below the thresholds), boxes from about 45x45 pixels of a 1080p frame, and none
+# that fills nine tenths of the frame.
+ENTRY_FILTER = DetectionFilter(min_score=gfl.CANDIDATE_FLOOR, min_area=0.001, max_area=0.9)
 
 
 def _integral(values: np.ndarray[Any, Any]) -> bool:
