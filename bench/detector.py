@@ -1,17 +1,18 @@
 """Benchmark the bundled detector: its speed against its floor, and its boxes on photos.
 
-Run: .venv/bin/python bench/detector.py [--fp32 MODEL] [--data DIR ...] [--root DIR]
-                                        [--runs 100] [--threads 2] [--threshold 0.6]
+Run: .venv/bin/python bench/detector.py [--fp32 MODEL] [--int8 MODEL] [--data DIR ...]
+                                        [--root DIR] [--runs 100] [--threads 2] [--threshold 0.6]
 
 Speed: a 1920x1080 JPEG through `classify()`, against the floor (invoke plus the cheapest decode
-still larger than the input), measured round-robin in one process. With --fp32, the float model
-built by scripts/build_detector_model.py is measured beside the int8 one.
+still larger than the input), measured round-robin in one process, and the time the classifier's
+embedding of the region adds (what learning on the detector costs). With --fp32 / --int8, the
+reference builds of scripts/build_detector_model.py are measured beside the bundled fp16 one.
 
 Accuracy: every photo of every --data folder in ImageFolder layout (DIR/<label>/*.jpg; a folder
 named `none` holds frames with nothing on them), else the registry photos listed in
 bench/README.md. A photo is a hit when its folder's label (or the group of that name) scores at
 least --threshold; every `person` at the threshold in a folder other than `person` is a false
-person. With --fp32, each photo's label score is compared between the two models.
+person. With a reference build, each photo's label score is compared with the bundled one's.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import platform
 import statistics
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ import cv2
 import numpy as np
 import skimage.data
 
-from devtools import DETECTOR_LABELS, DETECTOR_MODEL
+from devtools import DEFAULT_LABELS, DEFAULT_MODEL, DETECTOR_LABELS, DETECTOR_MODEL
 from devtools.photos import photo, snapshot
 from devtools.standalone import load_engine
 
@@ -90,12 +92,13 @@ def _median_ms(contestants: dict[str, Callable[[], object]], runs: int) -> dict[
     return {name: statistics.median(v) for name, v in times.items()}
 
 
-def speed(models: dict[str, Any], runs: int) -> None:
+def speed(models: dict[str, Any], learner: Any, mat: Any, runs: int) -> None:
     """Print invoke, floor and classify per model, and the ratio."""
     jpeg = snapshot()
     buf = np.frombuffer(jpeg, np.uint8)
     contestants: dict[str, Callable[[], object]] = {
-        "reduced decode only (1/2)": lambda: cv2.imdecode(buf, cv2.IMREAD_REDUCED_COLOR_2)
+        "reduced decode only (1/2)": lambda: cv2.imdecode(buf, cv2.IMREAD_REDUCED_COLOR_2),
+        "fp16 classify() + embedding of the region": partial(learner.classify, jpeg, mat),
     }
     for name, clf in models.items():
         contestants[f"{name} invoke only"] = clf.runner._interpreter.invoke
@@ -109,6 +112,8 @@ def speed(models: dict[str, Any], runs: int) -> None:
         ours = med[f"{name} classify()"]
         print(f"| {name} floor = invoke + reduced decode | {floor:.2f} |")
         print(f"{name}: classify / floor = {ours / floor:.2f}  (target <= 1.15)")
+    added = med["fp16 classify() + embedding of the region"] - med["fp16 classify()"]
+    print(f"the embedding adds {added:.2f} ms per frame")
 
 
 def _score(result: Any, label: str) -> float:
@@ -120,7 +125,8 @@ def accuracy(models: dict[str, Any], photos: list[tuple[str, str, bytes]], thr: 
     main = next(iter(models.values()))
     known = set(main.labels) | set(main.groups)
     tally: dict[str, list[int]] = {}  # label -> [photos, hits, false people]
-    drift: list[float] = []
+    drift: dict[str, list[float]] = {name: [] for name in list(models)[1:]}
+    seen: dict[str, list[float]] = {}  # label -> the bundled model's score of it, per photo
     print("| photo | folder | boxes at the threshold | folder's score | " + " | ".join(models))
     print("| --- | --- | --- | ---: |" + " ---: |" * len(models))
     for label, name, data in photos:
@@ -136,28 +142,32 @@ def accuracy(models: dict[str, Any], photos: list[tuple[str, str, bytes]], thr: 
         counts[0] += 1
         counts[1] += label in known and scores[next(iter(scores))] >= thr
         counts[2] += label != "person" and _score(first, "person") >= thr
-        if len(scores) > 1:
-            drift.append(abs(scores[next(iter(scores))] - list(scores.values())[1]))
+        for other, values in drift.items():
+            values.append(abs(scores[other] - scores[next(iter(scores))]))
+        seen.setdefault(label, []).append(scores[next(iter(scores))])
         cells = " | ".join(f"{s:.3f}" for s in scores.values())
         print(f"| {name} | {label} | {boxes or '-'} | {cells} |")
-    print(f"\n| folder | photos | hits at {thr} | misses | false people |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    print(f"\n| folder | photos | hits at {thr} | misses | false people | median score |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for label, (n, hits, false_people) in sorted(tally.items()):
         scored = label in known
         hit = str(hits) if scored else "- (no such COCO label)"
         miss = str(n - hits) if scored and label != "none" else "-"
-        print(f"| {label} | {n} | {hit} | {miss} | {false_people} |")
-    if drift:
+        median = f"{statistics.median(seen[label]):.3f}" if scored else "-"
+        print(f"| {label} | {n} | {hit} | {miss} | {false_people} | {median} |")
+    first = next(iter(models))
+    for name, values in drift.items():
         print(
-            f"\nint8 vs fp32 score of the folder's label: median |drift| "
-            f"{statistics.median(drift):.3f}, max {max(drift):.3f} over {len(drift)} photos"
+            f"\n{name} vs {first}, the folder's label's score: median |drift| "
+            f"{statistics.median(values):.3f}, max {max(values):.3f} over {len(values)} photos"
         )
 
 
 def main() -> None:
     """Measure and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--fp32", type=Path, help="the float reference model")
+    parser.add_argument("--fp32", type=Path, help="the fp32 reference build")
+    parser.add_argument("--int8", type=Path, help="the full-int8 reference build")
     parser.add_argument("--data", type=Path, action="append", default=[], help="ImageFolder")
     parser.add_argument("--root", type=Path, default=Path("/"), help="unpacked Debian darknet")
     parser.add_argument("--runs", type=int, default=100)
@@ -169,14 +179,18 @@ def main() -> None:
     # Scores from the candidate floor up, so a miss shows how far below the threshold it was.
     keep = engine.DetectionFilter(min_score=0.2)
     settings = engine.Settings(num_threads=args.threads, detection_filter=keep)
-    models = {"int8": engine.Classifier(DETECTOR_MODEL, DETECTOR_LABELS, settings)}
-    if args.fp32:
-        models["fp32"] = engine.Classifier(args.fp32, DETECTOR_LABELS, settings)
+    models = {"fp16": engine.Classifier(DETECTOR_MODEL, DETECTOR_LABELS, settings)}
+    for name, path in (("fp32", args.fp32), ("int8", args.int8)):
+        if path:
+            models[name] = engine.Classifier(path, DETECTOR_LABELS, settings)
+    learning = replace(settings, embedder=(DEFAULT_MODEL, DEFAULT_LABELS))
+    learner = engine.Classifier(DETECTOR_MODEL, DETECTOR_LABELS, learning)
     print(
         f"machine: {platform.processor() or platform.machine()}, {platform.python_version()}, "
         f"threads={args.threads}, runs={args.runs}"
     )
-    speed(models, args.runs)
+    # The embedding is of the region: the lower middle of the frame, as a door mat's.
+    speed(models, learner, engine.Roi(0.25, 0.5, 0.5, 0.5), args.runs)
     photos = list(_folders(args.data)) if args.data else list(_registry(args.root))
     print()
     accuracy(models, photos, args.threshold)
