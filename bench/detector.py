@@ -123,12 +123,14 @@ def _score(result: Any, label: str) -> float:
 def accuracy(models: dict[str, Any], photos: list[tuple[str, str, bytes]], thr: float) -> None:
     """Print each photo's boxes at the threshold, and hits, misses and false people per folder."""
     main = next(iter(models.values()))
+    first_name = next(iter(models))
     known = set(main.labels) | set(main.groups)
     tally: dict[str, list[int]] = {}  # label -> [photos, hits, false people]
     drift: dict[str, list[float]] = {name: [] for name in list(models)[1:]}
     seen: dict[str, list[float]] = {}  # label -> the bundled model's score of it, per photo
-    print("| photo | folder | boxes at the threshold | folder's score | " + " | ".join(models))
-    print("| --- | --- | --- | ---: |" + " ---: |" * len(models))
+    names = " | ".join(f"{m}: folder's score" for m in models)
+    print(f"| photo | folder | boxes at the threshold ({first_name}) | {names} |")
+    print("| --- | --- | --- |" + " ---: |" * len(models))
     for label, name, data in photos:
         results = {m: clf.classify(data) for m, clf in models.items()}
         first = next(iter(results.values()))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.mlwatch.const import (
     ATTR_CONFIG_ENTRY_ID,
@@ -89,6 +91,7 @@ def detector_entry(hass: HomeAssistant, options: dict[str, Any]) -> MockConfigEn
 
 async def test_a_person_at_the_door_fires_one_episode_with_a_box_on_them(
     hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
     fake_camera: FakeCamera,
     detector_entry: MockConfigEntry,
     bus: list[Event[dict[str, Any]]],
@@ -101,6 +104,21 @@ async def test_a_person_at_the_door_fires_one_episode_with_a_box_on_them(
     data = bus[0].data
     assert data["label"] == "person"
     assert data["confidence"] >= 0.6
+    # The image entity draws the person, not the weak boxes kept for the review's grey zone.
+    found = detector_entry.runtime_data.data.last_detection.event.best_frame.result.detections
+    assert any(d.label != "person" and d.score < 0.6 for d in found)
+    drawn: list[Any] = []
+
+    def annotate(image: bytes, _roi: object, shown: list[Any]) -> bytes:
+        drawn.extend(shown)
+        return image
+
+    with patch("custom_components.mlwatch.image.annotate", annotate):
+        client = await hass_client()
+        resp = await client.get("/api/image_proxy/image.front_door_last_detection")
+        assert resp.status == 200
+    assert drawn
+    assert all(d.score >= 0.6 or (d.label == "person" and d.score >= 0.3) for d in drawn)
     # What the person's frame looks like to the model, as the classify action tells it.
     fake_camera.play([PERSON])
     answer: Any = await hass.services.async_call(

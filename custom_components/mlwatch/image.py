@@ -54,8 +54,11 @@ class DetectionImage(MlwatchEntity, ImageEntity):
         if self._rendered is None or self._rendered[0] != detection_id:
             frame = record.event.best_frame
             roi = None if frame.result.roi == FULL_FRAME else frame.result.roi
-            image = await self.hass.async_add_executor_job(
-                annotate, frame.image, roi, frame.result.detections
-            )
+            # The label's own boxes, and any box as sure as its threshold (a group's members):
+            # a detector's weak boxes are kept for the review's grey zone, not for drawing.
+            label = record.event.label
+            threshold = self.coordinator.thresholds.get(label, 0.0)
+            shown = [d for d in frame.result.detections if d.label == label or d.score >= threshold]
+            image = await self.hass.async_add_executor_job(annotate, frame.image, roi, shown)
             self._rendered = (detection_id, image)
         return self._rendered[1]

@@ -14,7 +14,7 @@ from live_hass import REPO, LiveHass, make_frames, show
 
 USERNAME = "demo"
 PASSWORD = "mlwatch-demo"  # noqa: S105 - a local demo account, printed for the user
-SCENES = [("empty", 20), ("cat", 20)]  # what the camera sees, and for how many seconds
+SCENES = [("empty", 20), ("person", 20)]  # what the camera sees, and for how many seconds
 
 
 async def ensure_entries(hass: LiveHass, camera_file: Path) -> None:
@@ -26,14 +26,15 @@ async def ensure_entries(hass: LiveHass, camera_file: Path) -> None:
         result = await hass.config_flow(
             "mlwatch",
             {"next_step_id": "local"},
-            {"camera": "camera.front_door", "model": "default", "device": "auto"},
+            {"camera": "camera.front_door", "model": "detector", "device": "auto"},
         )
-        changes = {"watched": ["cat", "dog", "package"], "triggers": ["input_boolean.doorbell"]}
+        # The detector's defaults watch people; the demo also asks when it is unsure.
+        changes = {"ask_when_unsure": True, "triggers": ["input_boolean.doorbell"]}
         await hass.options_flow(result["result"]["entry_id"], {**changes, "scan_interval": 5})
 
 
 async def main() -> None:
-    """Start HA, set up the demo, then show the camera an empty scene and a cat in turn."""
+    """Start HA, set up the demo, then show the camera an empty scene and a person in turn."""
     config = REPO / ".dev-config"
     hass = LiveHass(config, int(os.environ.get("MLWATCH_DEV_PORT", "8123")))
     hass.write_config()
@@ -57,7 +58,7 @@ async def main() -> None:
             f"\nReady: open {hass.url} and log in as {USERNAME} / {PASSWORD}\n"
             "  The Overview shows mlwatch's review card: its questions, heat map and tags.\n"
             "  Settings > Devices & services > mlwatch > Front door shows the entities.\n"
-            "  The demo camera shows an empty scene, then a cat, 20 s each; mlwatch scans it\n"
+            "  The demo camera shows an empty scene, then a person, 20 s each; mlwatch scans it\n"
             "  every 5 s, and turning on input_boolean.doorbell starts a burst.\n"
             "  Ctrl-C stops everything.\n",
             flush=True,

@@ -294,12 +294,12 @@ class LiveHass:
 
 
 def make_frames(folder: Path, size: tuple[int, int] = (1280, 720)) -> dict[str, Path]:
-    """Real photos (scikit-image's CC0 samples) as camera-sized JPEGs: an empty scene and a cat."""
+    """Real photos (scikit-image's CC0 samples) as camera-sized JPEGs: empty, a cat, a person."""
     from devtools.photos import snapshot  # only the demo and the tests need it
 
     folder.mkdir(parents=True, exist_ok=True)
     frames = {}
-    for name, photo in (("empty", "coffee"), ("cat", "chelsea")):
+    for name, photo in (("empty", "coffee"), ("cat", "chelsea"), ("person", "astronaut")):
         path = folder / f"{name}.jpg"
         path.write_bytes(snapshot(photo, size))
         frames[name] = path
