@@ -53,7 +53,7 @@ async def test_a_new_entry_gets_the_detector_and_watches_people(
     assert (info.name, info.kind) == ("nanodet_fp16.tflite", "detector+embedding")
     assert info.groups == ["animal", "vehicle"]  # person is a label; COCO has no parcel
     assert info.labels[0] == "person"
-    assert entry.runtime_data.data.learning is not None
+    assert entry.runtime_data.data.learning_available  # the classifier's embedding rides along
     await hass.config_entries.async_unload(entry.entry_id)
 
 
