@@ -26,9 +26,11 @@ from custom_components.mlwatch.const import (
     MODEL_DEFAULT,
     MODEL_DETECTOR,
     SERVICE_CLASSIFY,
+    SERVICE_RETRAIN,
 )
 from tests import FakeCamera, burst, start, submit
 from tests.const import CAMERA, EMPTY
+from tests.test_learning import MISO, call, cats, others, taught
 
 PERSON = "astronaut"
 
@@ -136,3 +138,35 @@ async def test_a_person_at_the_door_fires_one_episode_with_a_box_on_them(
     assert x0 < 0.5 < x1
     assert y0 < 0.5 < y1
     await hass.config_entries.async_unload(detector_entry.entry_id)
+
+
+async def test_a_new_label_is_taught_on_top_of_the_detector(
+    hass: HomeAssistant, fake_camera: FakeCamera, options: dict[str, Any]
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=CAMERA,
+        data={CONF_CAMERA: CAMERA, CONF_MODEL: MODEL_DETECTOR, CONF_DEVICE: "cpu"},
+        options={**options, CONF_WATCHED: ["person"]},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    # COCO has no Miso: four yes and four no answers teach her from the classifier's embedding.
+    await taught(hass, fake_camera, entry)
+    status = (await call(hass, SERVICE_RETRAIN, config_entry_id=entry.entry_id))[MISO]
+    assert (status["state"], status["kind"]) == ("active", "new")
+    assert (status["positives"], status["negatives"]) == (4, 4)
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_WATCHED: ["person", MISO]}
+    )
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    events: list[Event[dict[str, Any]]] = []
+    hass.bus.async_listen(EVENT_DETECTION, events.append)
+    fake_camera.play(cats(10, 11, 12) + others(10, 11, 12, 13, 14, 15))  # held-out frames
+    await burst(hass, entry)
+    miso = [e.data for e in events if e.data["label"] == MISO]
+    assert len(miso) == 1
+    assert miso[0]["decided_by"] == "personal"
+    await hass.config_entries.async_unload(entry.entry_id)
