@@ -44,6 +44,22 @@ def encode(name: str, size: tuple[int, int], *params: int) -> bytes:
     return encoded.tobytes()
 
 
+def on_scene(
+    subject: str, scene: str, size: tuple[int, int] = (1280, 720), share: float = 0.6
+) -> bytes:
+    """`subject` standing at the bottom middle of `scene`, `share` of its height, as a JPEG."""
+    width, height = size
+    frame = cv2.resize(photo(scene), size, interpolation=cv2.INTER_AREA)
+    picture = photo(subject)
+    h = round(height * share)
+    w = round(picture.shape[1] * h / picture.shape[0])
+    x0 = (width - w) // 2
+    frame[height - h :, x0 : x0 + w] = cv2.resize(picture, (w, h), interpolation=cv2.INTER_AREA)
+    ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    assert ok  # noqa: S101 - OpenCV reports a failed encode only this way
+    return encoded.tobytes()
+
+
 @cache
 def snapshot(
     name: str = "chelsea", size: tuple[int, int] = (1920, 1080), quality: int = 90

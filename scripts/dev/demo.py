@@ -14,7 +14,9 @@ from live_hass import REPO, LiveHass, make_frames, show
 
 USERNAME = "demo"
 PASSWORD = "mlwatch-demo"  # noqa: S105 - a local demo account, printed for the user
-SCENES = [("empty", 20), ("person", 20)]  # what the camera sees, and for how many seconds
+# What the camera sees, and for how many seconds. The detector is sure of the person and unsure
+# of the cat on the mat (it scores about 0.5): that is the one it asks about.
+SCENES = [("empty", 20), ("person", 20), ("empty", 20), ("cat_on_mat", 20)]
 
 
 async def ensure_entries(hass: LiveHass, camera_file: Path) -> None:
@@ -28,13 +30,17 @@ async def ensure_entries(hass: LiveHass, camera_file: Path) -> None:
             {"next_step_id": "local"},
             {"camera": "camera.front_door", "model": "detector", "device": "auto"},
         )
-        # The detector's defaults watch people; the demo also asks when it is unsure.
-        changes = {"ask_when_unsure": True, "triggers": ["input_boolean.doorbell"]}
+        # The detector's defaults watch people; the demo also watches the cat, and asks when unsure.
+        changes = {
+            "watched": ["person", "cat"],
+            "ask_when_unsure": True,
+            "triggers": ["input_boolean.doorbell"],
+        }
         await hass.options_flow(result["result"]["entry_id"], {**changes, "scan_interval": 5})
 
 
 async def main() -> None:
-    """Start HA, set up the demo, then show the camera an empty scene and a person in turn."""
+    """Start HA, set up the demo, then show the camera its scenes in turn."""
     config = REPO / ".dev-config"
     hass = LiveHass(config, int(os.environ.get("MLWATCH_DEV_PORT", "8123")))
     hass.write_config()
@@ -58,8 +64,9 @@ async def main() -> None:
             f"\nReady: open {hass.url} and log in as {USERNAME} / {PASSWORD}\n"
             "  The Overview shows mlwatch's review card: its questions, heat map and tags.\n"
             "  Settings > Devices & services > mlwatch > Front door shows the entities.\n"
-            "  The demo camera shows an empty scene, then a person, 20 s each; mlwatch scans it\n"
-            "  every 5 s, and turning on input_boolean.doorbell starts a burst.\n"
+            "  The demo camera shows an empty scene, a person, the empty scene again and a cat on\n"
+            "  the mat, 20 s each; mlwatch (the bundled detector) scans it every 5 s and asks\n"
+            "  about what it is unsure of; turning on input_boolean.doorbell starts a burst.\n"
             "  Ctrl-C stops everything.\n",
             flush=True,
         )

@@ -294,8 +294,12 @@ class LiveHass:
 
 
 def make_frames(folder: Path, size: tuple[int, int] = (1280, 720)) -> dict[str, Path]:
-    """Real photos (scikit-image's CC0 samples) as camera-sized JPEGs: empty, a cat, a person."""
-    from devtools.photos import snapshot  # only the demo and the tests need it
+    """Real photos (scikit-image's CC0 samples) as camera-sized JPEGs.
+
+    An empty scene, the cat close up, a person, and the cat smaller on the empty scene, as a
+    doorbell camera sees a cat on the mat.
+    """
+    from devtools.photos import on_scene, snapshot  # only the demo and the tests need it
 
     folder.mkdir(parents=True, exist_ok=True)
     frames = {}
@@ -303,6 +307,8 @@ def make_frames(folder: Path, size: tuple[int, int] = (1280, 720)) -> dict[str, 
         path = folder / f"{name}.jpg"
         path.write_bytes(snapshot(photo, size))
         frames[name] = path
+    frames["cat_on_mat"] = folder / "cat_on_mat.jpg"
+    frames["cat_on_mat"].write_bytes(on_scene("chelsea", "coffee", size))
     return frames
 
 
