@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.loader import async_get_integration
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.mlwatch.const import (
     CONF_DEVICE,
@@ -57,6 +59,10 @@ async def test_setup_unload_reload_leave_nothing_behind(
         await hass.async_block_till_done()
         assert entry.state is ConfigEntryState.NOT_LOADED
         assert inference_threads() == []
+        # Registries save a while after a change, holding a final-write listener until then:
+        # let every delayed save happen, or a slow run compares a pending save with none.
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=5))
+        await hass.async_block_till_done()
         snapshots.append((hass.bus.async_listeners(), len(hass.data.get("integrations", {}))))
     assert snapshots[1] == snapshots[2]
 

@@ -30,6 +30,8 @@ async def test_add_mlwatch_from_the_ui(live: LiveHass, tmp_path: Path) -> None:
         await page.get_by_label("Camera").first.click()
         await page.keyboard.type("Front")
         await page.get_by_text("Front door").first.click()
+        # The detector is the default; this entry watches the cat with the classifier.
+        await page.get_by_label("Objects and animals — classifier (1000 ImageNet classes)").click()
         await page.get_by_label("CPU").click()
         await shot(page, tmp_path, "add-mlwatch")
         await page.get_by_role("button", name="Submit").click()
