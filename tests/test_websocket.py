@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from http import HTTPStatus
 
+import pytest
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import (
@@ -12,6 +14,7 @@ from pytest_homeassistant_custom_component.typing import (
     WebSocketGenerator,
 )
 
+from custom_components.mlwatch.core.history import Record
 from custom_components.mlwatch.feedback import async_get_dataset
 from tests import FakeCamera, cat_detected, settle_answers
 from tests.const import CAMERA
@@ -152,3 +155,31 @@ async def test_the_heat_map_has_a_hot_cell_and_the_tag_cloud_the_label_after_a_b
     await ws.send_json_auto_id({"type": "mlwatch/tags", "camera": "camera.nowhere"})
     reply = await ws.receive_json()
     assert reply["error"]["translation_key"] == "entry_not_found"
+
+
+async def test_the_tags_read_after_another_request_s_write_has_finished(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The card asks for the heat map and the tags at once; a slow disk must not hide the
+    # burst from the request that found the buffer already taken by the other one.
+    store = loaded.runtime_data.history.store
+    write = store.append
+
+    def slow_append(records: list[Record]) -> None:
+        time.sleep(0.3)
+        write(records)
+
+    monkeypatch.setattr(store, "append", slow_append)
+    await cat_detected(hass, loaded, fake_camera)
+    ws = await hass_ws_client(hass)
+    await ws.send_json_auto_id(
+        {"type": "mlwatch/timeline", "camera": CAMERA, "hours": 24, "bucket_minutes": 10}
+    )
+    await ws.send_json_auto_id({"type": "mlwatch/tags", "camera": CAMERA, "hours": 24})
+    replies = [await ws.receive_json(), await ws.receive_json()]
+    (tags,) = [r["result"]["tags"] for r in replies if "tags" in r["result"]]
+    assert sum(t["count"] for t in tags) == 6

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Mapping
@@ -38,6 +39,7 @@ class ScoreHistory:
         )
         self._buffer: list[Record] = []
         self._failing = False
+        self._writing = asyncio.Lock()  # a reader waits for a write another request began
 
     @callback
     def async_start(self) -> Any:
@@ -64,17 +66,18 @@ class ScoreHistory:
         self._buffer.append(Record(at, {}, episode=label))
 
     async def _async_flush(self, _now: object = None) -> None:
-        records, self._buffer = self._buffer, []
-        if not records:
-            return
-        try:
-            await self.hass.async_add_executor_job(self.store.append, records)
-        except DatasetError as err:
-            if not self._failing:  # logged once until it works again
-                _LOGGER.warning("Cannot write the score history: %s", err)
-            self._failing = True
-            return
-        self._failing = False
+        async with self._writing:
+            records, self._buffer = self._buffer, []
+            if not records:
+                return
+            try:
+                await self.hass.async_add_executor_job(self.store.append, records)
+            except DatasetError as err:
+                if not self._failing:  # logged once until it works again
+                    _LOGGER.warning("Cannot write the score history: %s", err)
+                self._failing = True
+                return
+            self._failing = False
 
     async def async_timeline(
         self, labels: list[str], *, start: float, end: float, bucket: float

@@ -51,6 +51,14 @@ async def test_the_review_card(live: LiveHass, tmp_path: Path) -> None:
     await setup_watch(live, scan_interval=2, burst_size=4, burst_interval=0.25)
     await live.ws({"type": "lovelace/config/save", "config": review_dashboard(CAMERA)})
     events = await Events.subscribe(live, "mlwatch_detection", "mlwatch_cleared")
+    try:
+        await review(live, events, tmp_path)
+    finally:
+        await events.close()
+
+
+async def review(live: LiveHass, events: Events, tmp_path: Path) -> None:
+    """Questions, answers, undo, the heat map, tags and teaching, as a user clicks them."""
     async with chromium() as browser:
         page = await logged_in(browser, live, DESKTOP)
         card = page.locator("mlwatch-review-card")
