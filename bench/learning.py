@@ -374,9 +374,15 @@ def never_answered(
 
 
 def train_at_scale(
-    learning: Any, frames: Frames, task: Task, sha256: str, *, count: int, seed: int
-) -> float:
-    """Milliseconds to train on `count` answers: the set's frames resampled with a little noise."""
+    modules: dict[str, Any], frames: Frames, task: Task, sha256: str, *, count: int, seed: int
+) -> dict[str, float]:
+    """Milliseconds on `count` answers (the set's frames resampled with a little noise).
+
+    `cold`: `train()` from the prior, as after a reset or a model change. `retrain`: what the
+    integration does after one more answer, `evaluate()` and `train()` both from the version
+    trained on the answers before it (learn.py).
+    """
+    learning, evaluation = modules["learning"], modules["evaluation"]
     rng = np.random.default_rng(seed)
     picks = [int(i) for i in rng.choice(task.frames, count)]
     jittered = Frames(
@@ -386,9 +392,15 @@ def train_at_scale(
     )
     answers = answers_for(learning, jittered, task, picks)
     kind = "base" if task.label in frames.base else "new"
+    named = {"label": task.label, "kind": kind, "model_sha256": sha256}
     t0 = time.perf_counter()
-    learning.train(answers, label=task.label, kind=kind, model_sha256=sha256, now=float(count))
-    return (time.perf_counter() - t0) * 1000
+    learning.train(answers, **named, now=float(count))
+    cold = (time.perf_counter() - t0) * 1000
+    last = learning.train(answers[:-1], **named, now=float(count - 1))
+    t0 = time.perf_counter()
+    evaluation.evaluate(answers, kind=kind, threshold=ON_THRESHOLD, start=last)
+    learning.train(answers, **named, now=float(count), start=last)
+    return {"cold": cold, "retrain": (time.perf_counter() - t0) * 1000}
 
 
 def print_tables(outcomes: list[Outcome], classify_ms: float) -> None:
@@ -439,7 +451,7 @@ def print_tables(outcomes: list[Outcome], classify_ms: float) -> None:
         print(f"| {o.label} | {cols[0]} | {cols[1]} | {blind} | {ratio:.4f} |")
 
 
-def print_targets(outcomes: list[Outcome], scale_ms: dict[str, float]) -> None:
+def print_targets(outcomes: list[Outcome], scale_ms: dict[str, dict[str, float]]) -> None:
     """The issue's targets, each met or missed, from this run's figures."""
     print("\nTargets (issue 13, meant at 5 shots):")
     for o in outcomes:
@@ -461,7 +473,11 @@ def print_targets(outcomes: list[Outcome], scale_ms: dict[str, float]) -> None:
     slowest = max((o.entry["train_ms"] for o in outcomes), default=0.0)
     print(f"- training (median per label, slowest) {slowest:.2f} ms < 1000: {MET[slowest < 1000]}")
     for kind, ms in scale_ms.items():
-        print(f"- training on the big set ({kind}) {ms:.1f} ms < 1000: {MET[ms < 1000]}")
+        ok = MET[ms["retrain"] < 1000]
+        print(
+            f"- retraining on the big set after one more answer ({kind}) {ms['retrain']:.1f} ms "
+            f"< 1000: {ok} (training alone from the prior: {ms['cold']:.1f} ms)"
+        )
     frame = max((o.entry["frame_ms"] for o in outcomes), default=0.0)
     print(f"- per-frame overhead {frame:.4f} ms < 0.2: {MET[frame < 0.2]}")
 
@@ -509,17 +525,19 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     outcomes = [o for t in tasks if (o := measure(modules, frames, t, args, sha256))]
     print_tables(outcomes, classify_ms)
-    scale_ms: dict[str, float] = {}
+    scale_ms: dict[str, dict[str, float]] = {}
     if args.scale:
         print()
         for kind in ("base", "new"):
             task = next((t for t in tasks if (t.label in known) == (kind == "base")), None)
             if task is not None:
-                ms = train_at_scale(
-                    modules["learning"], frames, task, sha256, count=args.scale, seed=args.seed
-                )
+                ms = train_at_scale(modules, frames, task, sha256, count=args.scale, seed=args.seed)
                 scale_ms[kind] = ms
-                print(f"training on {args.scale} answers ({kind} label {task.label}): {ms:.1f} ms")
+                print(
+                    f"{args.scale} answers ({kind} label {task.label}): training from the prior "
+                    f"{ms['cold']:.1f} ms; the retrain after one more answer (evaluation and "
+                    f"training, from the last version) {ms['retrain']:.1f} ms"
+                )
     print_targets(outcomes, scale_ms)
     out = {"shots": args.shots, "labels": {o.label: o.entry for o in outcomes}}
     if args.json:

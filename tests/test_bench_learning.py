@@ -76,6 +76,7 @@ def test_generated_set(doorstep: Path) -> None:
                  "--scale", "50", "--json")  # fmt: skip
     check_shape(last_json(stdout), 2, {"cat", "person"}, {"cat"})
     assert "Episodes through the debouncer" in stdout
+    assert "the retrain after one more answer" in stdout
 
 
 def test_export_layout(doorstep: Path, tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from custom_components.mlwatch.const import (
     SERVICE_ROLLBACK,
     SERVICE_TEACH,
 )
+from custom_components.mlwatch.core import learning
 from custom_components.mlwatch.feedback import async_get_dataset
 from custom_components.mlwatch.repairs import MIN_CHANGE, threshold_issue_id
 from tests import FakeCamera, burst, label_choices, on_form, settle_answers, state, variants
@@ -188,6 +189,29 @@ async def test_a_hundred_concurrent_answers_lose_nothing_and_retrain_once(
     status = loaded.runtime_data.data.learning[MISO]
     assert (status.positives, status.negatives) == (50, 50)  # nothing lost
     assert status.version == 1  # one retrain for the hundred, not a hundred
+
+
+async def test_a_retrain_starts_from_the_label_s_last_version(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    starts: list[Any] = []
+    train = learning.train
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        starts.append(kwargs.get("start"))
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(learning, "train", spy)
+    await taught(hass, fake_camera, loaded)
+    assert starts == [None]  # the first version: from the prior
+    first = loaded.runtime_data.learner._heads[MISO].head
+    await teach(hass, fake_camera, loaded, cats(4), yes=True)
+    await settle_answers(hass)
+    assert starts[1] is first  # one more answer: Newton from the version before it
+    assert loaded.runtime_data.data.learning[MISO].version == 2
 
 
 async def test_a_restart_keeps_the_personal_model_and_rollback_and_reset_work(

@@ -158,7 +158,8 @@ class Learner(CameraHelper):
         dataset = await async_get_dataset(self.hass)
         store = await self._async_store()
         rows = await self.answers.async_refresh(dataset)
-        job = partial(self._retrain, rows, store, self.answers.vectors, force=force)
+        last = {label: loaded.head for label, loaded in self._heads.items()}
+        job = partial(self._retrain, rows, store, self.answers.vectors, last, force=force)
         trained = await self.hass.async_add_executor_job(job)
         if trained is not None:
             self._heads.update(trained)
@@ -170,6 +171,7 @@ class Learner(CameraHelper):
         rows: list[dict[str, str]],
         store: LearnedStore,
         vectors: Mapping[str, Any],
+        last: Mapping[str, Head],
         *,
         force: bool,
     ) -> dict[str, _Loaded] | None:
@@ -197,14 +199,23 @@ class Learner(CameraHelper):
             if not answers:
                 continue
             started = time.perf_counter()
+            start = last.get(label)  # Newton from the last version: the same optimum, sooner
+            if start is not None and start.model_sha256 != self.model_sha256:
+                start = None
             report = evaluate(
                 answers,
                 kind=kind,
                 threshold=self._threshold(label),
                 precision_target=self.settings.precision_target,
+                start=start,
             )
             head = train(
-                answers, label=label, kind=kind, model_sha256=self.model_sha256, now=time.time()
+                answers,
+                label=label,
+                kind=kind,
+                model_sha256=self.model_sha256,
+                now=time.time(),
+                start=start,
             )
             version = store.save(self.camera, head, report)
             _LOGGER.debug(

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from custom_components.mlwatch.core import logistic
 from custom_components.mlwatch.core.answered import answers_for, near_duplicate
 from custom_components.mlwatch.core.errors import CorruptLearnedError, MlwatchError
 from custom_components.mlwatch.core.evaluation import (
@@ -19,6 +20,7 @@ from custom_components.mlwatch.core.evaluation import (
     Metrics,
     Report,
     evaluate,
+    held_out_scores,
     suggest_threshold,
 )
 from custom_components.mlwatch.core.learning import CLIP, Answer, Head, train, weights
@@ -288,6 +290,43 @@ def test_both_solvers_find_the_same_model() -> None:
     x, base = held_out("coffee", "cat", 10)
     assert (small.scores(x, base) > 0.5).all()
     assert (large.scores(x, base) > small.scores(x, base)).all()
+
+
+@pytest.mark.parametrize(("kind", "label"), [("base", "cat"), ("new", "x")])
+def test_from_the_last_version_training_reaches_the_same_model_in_fewer_steps(
+    kind: str, label: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found = yes("coffee", label, 30) + no("chelsea", label, 30) + no("rocket", label, 20)
+    found = found * 20  # 1600 answers: the primal solver, where a retrain costs the most
+    last = train(found[:-1], label=label, kind=kind, model_sha256=SHA, now=1.0)  # type: ignore[arg-type]
+    steps: list[int] = []
+    solve = logistic._conjugate_gradient
+
+    def counted(*args: Any) -> Any:
+        steps.append(1)
+        return solve(*args)
+
+    monkeypatch.setattr(logistic, "_conjugate_gradient", counted)
+    cold = train(found, label=label, kind=kind, model_sha256=SHA, now=2.0)  # type: ignore[arg-type]
+    cold_steps, steps[:] = len(steps), []
+    warm = train(found, label=label, kind=kind, model_sha256=SHA, now=2.0, start=last)  # type: ignore[arg-type]
+    assert len(steps) <= 2 < cold_steps
+    x, base = held_out("coffee", "cat", 10)
+    assert np.abs(warm.scores(x, base) - cold.scores(x, base)).max() < 1e-3
+    other = Head(**{**vars(last), "kind": "new" if kind == "base" else "base"})
+    mismatched = train(found, label=label, kind=kind, model_sha256=SHA, now=2.0, start=other)  # type: ignore[arg-type]
+    assert np.abs(mismatched.scores(x, base) - cold.scores(x, base)).max() < 1e-3
+
+
+def test_a_split_started_from_a_head_that_saw_its_test_scores_it_as_a_cold_start() -> None:
+    found = yes("coffee", "cat", 40, t0=0) + no("chelsea", "cat", 40, t0=100)
+    found += yes("chelsea", "cat", 10, start=50, t0=200)  # the newest answers disagree
+    saw_all = trained(found, "cat")
+    cold = held_out_scores(found, "base")
+    warm = held_out_scores(found, "base", start=saw_all)
+    assert cold[0] == warm[0] == "time-ordered split"
+    assert (cold[1] == warm[1]).all()
+    assert np.abs(cold[2] - warm[2]).max() < 1e-3
 
 
 # Answers from verdict rows ----------------------------------------------------------------------

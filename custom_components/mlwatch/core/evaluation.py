@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .errors import CorruptLearnedError
-from .learning import Answer, FloatArray, Kind, arrays, fit
+from .learning import Answer, FloatArray, Head, Kind, arrays, fit
 
 State = Literal["learning", "shadow", "active"]
 STATES = ("learning", "shadow", "active")
@@ -138,7 +138,7 @@ def _ready(positives: int, negatives: int, kind: Kind) -> bool:
 
 
 def held_out_scores(
-    answers: Sequence[Answer], kind: Kind
+    answers: Sequence[Answer], kind: Kind, start: Head | None = None
 ) -> tuple[str, np.ndarray[Any, Any], FloatArray]:
     """The protocol, the tested answers' indices and their held-out personal scores."""
     x, logits, y = arrays(answers, kind)
@@ -158,7 +158,9 @@ def held_out_scores(
         test.extend(int(i) for i in mine[len(mine) - math.ceil(len(mine) * TEST_SHARE) :])
     tested = np.sort(np.array(test, dtype=np.int64))
     train = np.setdiff1d(np.arange(n), tested)
-    fitted = fit(x[train], logits[train], y[train], kind)
+    # Newton may start from a head that saw the tested answers: the optimum does not depend on
+    # where it starts (`fit`), so the held-out scores are those of a cold start, only sooner.
+    fitted = fit(x[train], logits[train], y[train], kind, start)
     return "time-ordered split", tested, fitted.predict(x[tested], logits[tested], kind)
 
 
@@ -184,8 +186,9 @@ def evaluate(
     kind: Kind,
     threshold: float,
     precision_target: float = DEFAULT_PRECISION_TARGET,
+    start: Head | None = None,
 ) -> Report:
-    """Evaluate a label's personal model on held-out answers (deterministic)."""
+    """Evaluate a label's personal model on held-out answers (deterministic; `start` as `fit`)."""
     truth = np.array([a.positive for a in answers], dtype=bool)
     positives, negatives = int(truth.sum()), int((~truth).sum())
     base_scores = np.array([a.base_score or 0.0 for a in answers])
@@ -197,7 +200,7 @@ def evaluate(
             *(positives, negatives, "none", threshold, nothing, base, "learning"),
             precision_target=precision_target,
         )
-    protocol, tested, scores = held_out_scores(answers, kind)
+    protocol, tested, scores = held_out_scores(answers, kind, start)
     personal = Metrics.of(scores >= threshold, truth[tested])
     if kind == "base":
         base = Metrics.of(base_all[tested], truth[tested])

@@ -227,8 +227,10 @@ class Fitted:
         return sigmoid(z)
 
 
-def fit(p: FloatArray, logits: FloatArray, y: FloatArray, kind: Kind) -> Fitted:
-    """The MAP head for `raw` embeddings p, base log-odds and labels y in {0, 1}."""
+def fit(
+    p: FloatArray, logits: FloatArray, y: FloatArray, kind: Kind, start: Head | None = None
+) -> Fitted:
+    """The MAP head for `raw` embeddings p, base log-odds and labels y in {0, 1}, from `start`."""
     mean, var = _prior(p.shape[1], kind)
     if not len(y):
         return Fitted(mean, np.zeros(p.shape[1]))
@@ -240,10 +242,15 @@ def fit(p: FloatArray, logits: FloatArray, y: FloatArray, kind: Kind) -> Fitted:
     c = weights(y, kind)
     if len(y) < phi.shape[1]:
         return Fitted(fit_dual(phi, y, mean, var, c), center)
-    start = mean.copy()
-    if kind == "new":  # the optimum does not depend on it; Newton gets there in fewer steps
-        start[-1] = float(base_logits([float(np.average(y, weights=c))])[0])
-    return Fitted(fit_primal(phi, y, mean, var, start, c=c), center)
+    # The prior makes the objective strictly convex: the optimum is the same from any start, and
+    # from the label's last version (all but the newest answers) it is a Newton step or two away.
+    theta = mean.copy()
+    if start is not None and start.kind == kind and start.weights.size == p.shape[1]:
+        extra = [start.base_weight, start.bias] if kind == "base" else [start.bias]
+        theta = np.concatenate([start.weights.astype(np.float64), extra])
+    elif kind == "new":  # the optimum does not depend on it; Newton gets there in fewer steps
+        theta[-1] = float(base_logits([float(np.average(y, weights=c))])[0])
+    return Fitted(fit_primal(phi, y, mean, var, theta, c=c), center)
 
 
 def arrays(answers: Sequence[Answer], kind: Kind) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -280,14 +287,15 @@ def train(
     model_sha256: str,
     now: float,
     dims: int = 0,
+    start: Head | None = None,
 ) -> Head:
-    """The MAP head for `label` from `answers`; with none, the base model (or 0.5 for new)."""
+    """The MAP head for `label` from `answers` (from `start`); with none, the base model or 0.5."""
     if answers:
         x, logits, y = arrays(answers, kind)
     else:
         x, logits, y = np.zeros((0, dims or 1)), np.zeros(0), np.zeros(0)
     return head_from(
-        fit(x, logits, y, kind),
+        fit(x, logits, y, kind, start),
         label=label,
         kind=kind,
         model_sha256=model_sha256,
