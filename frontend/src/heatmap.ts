@@ -10,6 +10,12 @@ export interface CellDetail {
   end: number;
 }
 
+// A tick label near either end is anchored inside the row, not centred past the card's edge.
+const EDGE = 8; // per cent of the row
+function edge(at: number): string {
+  return at < EDGE ? "first" : at > 100 - EDGE ? "last" : "";
+}
+
 export class MlwatchHeatmap extends LitElement {
   static override properties = {
     hass: { attribute: false },
@@ -102,7 +108,8 @@ export class MlwatchHeatmap extends LitElement {
         <div></div>
         <div class="axis">
           ${this._ticks(t).map(
-            (tick) => html`<span style="left: ${tick.at}%">${tick.text}</span>`,
+            (tick) =>
+              html`<span class=${edge(tick.at)} style="left: ${tick.at}%">${tick.text}</span>`,
           )}
         </div>
       </div>
@@ -172,6 +179,12 @@ export class MlwatchHeatmap extends LitElement {
       position: absolute;
       transform: translateX(-50%);
       white-space: nowrap;
+    }
+    .axis span.first {
+      transform: none;
+    }
+    .axis span.last {
+      transform: translateX(-100%);
     }
     .legend {
       display: flex;

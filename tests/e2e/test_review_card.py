@@ -43,6 +43,20 @@ async def cat_visit(live: LiveHass, events: Events) -> str:
     return str(detected["detection_id"])
 
 
+async def ticks_inside(heatmap: Locator) -> None:
+    """Every time label of the heat map's axis lies inside the heat map, the ends' too.
+
+    Ticks fall every 6 hours, so whether one is near an end depends on the hour of the run.
+    """
+    box = await heatmap.bounding_box()
+    assert box is not None
+    for span in await heatmap.locator(".axis span").all():
+        tick = await span.bounding_box()
+        assert tick is not None
+        assert box["x"] <= tick["x"]
+        assert tick["x"] + tick["width"] <= box["x"] + box["width"]
+
+
 def question(card: Locator, item_id: str) -> Locator:
     return card.locator(f'.question[data-item="{item_id}"]')
 
@@ -72,6 +86,7 @@ async def review(live: LiveHass, events: Events, tmp_path: Path) -> None:
         hot = card.locator("mlwatch-heatmap rect.hot")
         await expect(hot).to_have_count(1)
         assert float(await hot.get_attribute("data-score") or 0) > 0.9
+        await ticks_inside(card.locator("mlwatch-heatmap"))
         await shot(page, tmp_path, "card-desktop-light", full_page=True)
 
         # A click on the hot cell lists its frames, the cat's among them.
