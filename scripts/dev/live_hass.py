@@ -209,6 +209,7 @@ class LiveHass:
             )
             await self.remove_online_integrations()
             await self.wait_running()
+            await self.keep_http_config()
             return self.token
         flow = await self.request(
             "POST",
@@ -224,7 +225,29 @@ class LiveHass:
         )
         await self.token_from_code(done["result"])
         await self.wait_running()
+        await self.keep_http_config()
         return self.token
+
+    async def keep_http_config(self) -> None:
+        """Confirm the YAML's `http:` (port, host), as the owner does in HA's dialog.
+
+        From HA 2026.11 that YAML becomes a trial config, and unless it is confirmed within five
+        minutes HA restarts on its default port 8123.
+        """
+        config = await self.http_config()
+        pending = config and config.get("pending")
+        if pending and not pending.get("error"):
+            await self.ws({"type": "http/config/promote"})
+
+    async def http_config(self) -> dict[str, Any] | None:
+        """HA's stored HTTP config and its pending trial; None before HA 2026.11 (YAML only)."""
+        try:
+            config: dict[str, Any] = await self.ws({"type": "http/config"})
+        except RuntimeError as err:
+            if "unknown_command" in str(err):
+                return None
+            raise
+        return config
 
     async def config_flow(self, handler: str, *steps: dict[str, Any]) -> dict[str, Any]:
         """Run a config flow as the frontend does; each step's input in order."""

@@ -138,6 +138,9 @@ def frames(live: LiveHass) -> dict[str, Path]:
 
 
 async def test_a_day_with_mlwatch(live: LiveHass) -> None:
+    # From HA 2026.11 the YAML's port is a trial that restarts HA on 8123 unless confirmed.
+    http = await live.http_config()
+    assert http is None or (http["revert_at"], http["pending"]) == (None, None)
     entry_id = await setup_watch(live, burst_size=4, burst_interval=0.25)
     events = await Events.subscribe(live, "mlwatch_detection", "mlwatch_cleared")
     try:
