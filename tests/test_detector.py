@@ -30,7 +30,7 @@ from custom_components.mlwatch.const import (
 )
 from tests import FakeCamera, burst, start, submit
 from tests.const import CAMERA, EMPTY
-from tests.test_learning import MISO, call, cats, others, taught
+from tests.test_learning import MISO, call, cats, others, taught, watch_miso
 
 PERSON = "astronaut"
 
@@ -157,11 +157,7 @@ async def test_a_new_label_is_taught_on_top_of_the_detector(
     status = (await call(hass, SERVICE_RETRAIN, config_entry_id=entry.entry_id))[MISO]
     assert (status["state"], status["kind"]) == ("active", "new")
     assert (status["positives"], status["negatives"]) == (4, 4)
-    hass.config_entries.async_update_entry(
-        entry, options={**entry.options, CONF_WATCHED: ["person", MISO]}
-    )
-    await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
+    await watch_miso(hass, entry, beside="person")
     events: list[Event[dict[str, Any]]] = []
     hass.bus.async_listen(EVENT_DETECTION, events.append)
     fake_camera.play(cats(10, 11, 12) + others(10, 11, 12, 13, 14, 15))  # held-out frames

@@ -87,9 +87,10 @@ async def taught(hass: HomeAssistant, camera: FakeCamera, entry: MockConfigEntry
     await settle_answers(hass)
 
 
-async def watch_miso(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+async def watch_miso(hass: HomeAssistant, entry: MockConfigEntry, beside: str = "cat") -> None:
+    """Watch Miso beside one of the model's labels, and reload."""
     hass.config_entries.async_update_entry(
-        entry, options={**entry.options, CONF_WATCHED: ["cat", MISO]}
+        entry, options={**entry.options, CONF_WATCHED: [beside, MISO]}
     )
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()

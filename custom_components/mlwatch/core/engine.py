@@ -65,7 +65,7 @@ class Classifier:
         self.layout = postprocess.detect_layout(
             self.runner.outputs, len(self.label_map), self.input_hw
         )
-        if self.layout.kind is Kind.DETECTOR:
+        if self.layout.kind.finds_boxes:
             self.labels = [self.label_map[i] for i in sorted(self.label_map)]
         else:
             scores_info = self.runner.outputs[self.layout.scores]
@@ -85,7 +85,7 @@ class Classifier:
         self._lut = preprocess.input_lut(inp.dtype, inp.scale, inp.zero_point, self.mean, self.std)
         self._index = {name: i for i, name in enumerate(self.labels)}
         self.embedder: Classifier | None = None
-        if settings.embedder is not None and self.layout.kind is Kind.DETECTOR:
+        if settings.embedder is not None and self.layout.kind.finds_boxes:
             # On the CPU even beside a detector on a Coral: an Edge TPU holds one model at a time.
             self.embedder = Classifier(
                 *settings.embedder,
@@ -115,7 +115,7 @@ class Classifier:
         roi = roi or FULL_FRAME
         # A detector sees the whole frame and counts the boxes standing in the region, so a
         # person half outside the region is still seen whole; a classifier sees the region.
-        seen = FULL_FRAME if self.layout.kind is Kind.DETECTOR else roi
+        seen = FULL_FRAME if self.layout.kind.finds_boxes else roi
         t0 = perf_counter()
         frame, header = preprocess.decode(
             image, roi=seen, size=self.size, max_pixels=self.settings.max_pixels
@@ -166,7 +166,7 @@ class Classifier:
 
     def _post(self, raw: list[np.ndarray[Any, Any]], roi: Roi) -> dict[str, Any]:
         outputs = self.runner.outputs
-        if self.layout.kind is Kind.DETECTOR:
+        if self.layout.kind.finds_boxes:
             found = self._boxes(raw, roi)
             scores = best_per_label(found)
             top = sorted(scores.items(), key=lambda p: -p[1])[: self.settings.top_k]
