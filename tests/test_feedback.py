@@ -174,7 +174,7 @@ async def test_export_reads_back_and_stays_inside(
 
     rows = await hass.async_add_executor_job(read_back)
     assert {r["file"].split("/")[0] for r in rows} == {"positives", "negatives"}
-    assert {r["model_sha256"] for r in rows} == {loaded.runtime_data.backend.info.sha256}
+    assert {r["model_sha256"] for r in rows} == {loaded.runtime_data.backend.info.embedding_space}
     default = await call(hass, "export_dataset", {})
     assert Path(default["path"]).parent == root.parent
     for bad in ("../outside", "/etc", ".hidden", "a/b", "x" * 65):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from custom_components.mlwatch.const import (
     SERVICE_ROLLBACK,
     SERVICE_TEACH,
 )
-from custom_components.mlwatch.core import learning
+from custom_components.mlwatch.core import embedding, learning
 from custom_components.mlwatch.feedback import async_get_dataset
 from custom_components.mlwatch.repairs import MIN_CHANGE, threshold_issue_id
 from tests import FakeCamera, burst, label_choices, on_form, settle_answers, state, variants
@@ -347,3 +348,43 @@ async def test_answers_without_an_embedding_get_it_again_from_their_crop(
     assert "damaged embedding" in caplog.text
     again = await hass.async_add_executor_job(lambda: sorted(images.glob("*.emb")))
     assert again == kept  # computed again and stored
+
+
+async def test_heads_and_embeddings_of_an_earlier_recipe_are_learned_again(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    await taught(hass, fake_camera, loaded)
+    info = loaded.runtime_data.backend.info
+    assert info.embedding_space == embedding.space(info.sha256, embedding.RECIPE) != info.sha256
+    await hass.config_entries.async_unload(loaded.entry_id)
+    images = Path(hass.config.path(DATASET_DIR, "dataset", "images"))
+
+    def as_recipe_1() -> int:
+        """What an install from before embedding recipes holds: all keyed by the model's sha."""
+        for version in learned_root(hass).glob(f"{CAMERA}/*/v*.json"):
+            data = json.loads(version.read_bytes())
+            data["head"]["model_sha256"] = info.sha256
+            version.write_text(json.dumps(data))
+        kept = sorted(images.glob("*.emb"))
+        for path in kept:
+            vector, _ = embedding.unpack(path.read_bytes())
+            path.write_bytes(embedding.pack(vector, info.sha256))
+        return len(kept)
+
+    assert await hass.async_add_executor_job(as_recipe_1) == 8
+    assert await hass.config_entries.async_setup(loaded.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    issue_id = f"learned_model_problem_{loaded.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    assert MISO not in loaded.runtime_data.data.learning
+    # The old head is not used on new vectors; the answers' crops give them again, and retrain.
+    status = (await call(hass, SERVICE_RETRAIN, config_entry_id=loaded.entry_id))[MISO]
+    assert (status["positives"], status["negatives"], status["state"]) == (4, 4, "active")
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    spaces = await hass.async_add_executor_job(
+        lambda: {embedding.unpack(p.read_bytes())[1] for p in images.glob("*.emb")}
+    )
+    assert spaces == {info.embedding_space}

@@ -131,6 +131,33 @@ async def test_another_model_is_reported_once_and_nonsense_is_an_outage(
     await unload(hass, entry)
 
 
+async def test_an_embedding_from_another_space_is_not_learned_from(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    fake: tuple[Script, str],
+    options: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    script, url = fake
+    mat = {"top": [{"label": "mat", "score": 0.9}], "scores": {"mat": 0.9, "cat": 0.1}}
+    vector = [0.5, 0.25, 0.0]
+    # A server from before embedding recipes says no space: its embeddings are the model's.
+    script.classify = (200, {**CAT, **mat, "embedding": vector})
+    entry = await add_entry(hass, options, {CONF_CAMERA: CAMERA, "url": url})
+    coordinator = entry.runtime_data
+    assert coordinator.backend.info.embedding_space == "aa11"
+    await burst(hass, entry)
+    assert list(coordinator.last_result.embedding) == vector
+    other = {"sha256": "aa11", "embedding_space": "cc33"}
+    script.classify = (200, {**CAT, **mat, "embedding": vector, "model": other})
+    await burst(hass, entry)
+    await burst(hass, entry)
+    assert coordinator.last_result.embedding is None
+    assert coordinator.last_result.score("mat") == pytest.approx(0.9)  # the scores still count
+    assert caplog.text.count("takes embeddings another way") == 1
+    await unload(hass, entry)
+
+
 async def test_deepstack_refusals(
     hass: HomeAssistant, fake_camera: FakeCamera, fake: tuple[Script, str], options: dict[str, Any]
 ) -> None:

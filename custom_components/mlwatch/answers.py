@@ -28,13 +28,13 @@ class AnswerVectors:
         hass: HomeAssistant,
         *,
         camera: str,
-        model_sha256: str,
+        embedding_space: str,
         classify: Callable[[bytes], Awaitable[Result]],
     ) -> None:
         """`classify` gives the embedding of a stored crop that has none."""
         self.hass = hass
         self.camera = camera
-        self.model_sha256 = model_sha256
+        self.embedding_space = embedding_space
         self._classify = classify
         self._vectors: dict[str, Any] = {}  # answer id → embedding
         self._about: dict[str, tuple[str, str]] = {}  # answer id → (label, corrected label)
@@ -47,7 +47,7 @@ class AnswerVectors:
     async def async_refresh(self, dataset: Dataset) -> list[dict[str, str]]:
         """Read the new answers' embeddings (in the executor), compute the missing; the rows."""
         rows, found, about, missing = await self.hass.async_add_executor_job(
-            _read, dataset, self.camera, self.model_sha256, frozenset(self._vectors)
+            _read, dataset, self.camera, self.embedding_space, frozenset(self._vectors)
         )
         self._vectors.update(found)
         self._about.update(about)
@@ -65,7 +65,7 @@ class AnswerVectors:
             result = await self._classify(crop)
             if result.embedding is None:
                 return False
-            packed = pack(result.embedding, self.model_sha256)
+            packed = pack(result.embedding, self.embedding_space)
             await self.hass.async_add_executor_job(dataset.keep_embedding, item_id, packed)
         except MlwatchError as err:
             _LOGGER.debug("No embedding for answer %s: %s", item_id, err)
@@ -87,7 +87,7 @@ class AnswerVectors:
 
 
 def _read(
-    dataset: Dataset, camera: str, model_sha256: str, known: frozenset[str]
+    dataset: Dataset, camera: str, embedding_space: str, known: frozenset[str]
 ) -> tuple[list[dict[str, str]], dict[str, Any], dict[str, tuple[str, str]], list[str]]:
     """Executor: the rows, new answers' embeddings, what they answer, the ids without one."""
     from .core.embedding import unpack
@@ -107,7 +107,7 @@ def _read(
         except CorruptEmbeddingError as err:
             _LOGGER.warning("Answer %s has a damaged embedding: %s", item_id, err)
             vector, sha = None, ""
-        if vector is not None and sha == model_sha256:
+        if vector is not None and sha == embedding_space:
             found[item_id] = vector
         else:
             missing.append(item_id)  # older than embeddings, damaged, or another model's

@@ -31,6 +31,7 @@ from .const import (
     MODEL_DETECTOR,
     RUNTIME_REQUIREMENTS,
 )
+from .core.embedding import space
 from .core.errors import MlwatchError, RuntimeUnavailableError
 from .core.result import Result, Roi
 
@@ -46,6 +47,9 @@ class ModelInfo:
 
     name: str
     sha256: str
+    # The digest naming its embeddings' space (`core.embedding.space`): what answers and
+    # learned heads are keyed by. "" where there are none (DeepStack).
+    embedding_space: str
     kind: str
     labels: list[str]
     groups: list[str]
@@ -133,9 +137,11 @@ def _load(
             else None,
         ),
     )
+    sha256 = hashlib.sha256(model.read_bytes()).hexdigest()
     info = ModelInfo(
         name=model.name,
-        sha256=hashlib.sha256(model.read_bytes()).hexdigest(),
+        sha256=sha256,
+        embedding_space=space(sha256, clf.settings.embedding_recipe),
         kind=str(clf.kind),
         labels=list(clf.labels),
         groups=sorted(clf.groups),

@@ -97,7 +97,7 @@ class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
         self.signal_event = f"{DOMAIN}_{entry.entry_id}_event"
         self.history = ScoreHistory(hass, self.camera, opts)
         info = backend.info
-        scope = CameraScope(hass, entry, self.camera, self.watched, info.sha256)
+        scope = CameraScope(hass, entry, self.camera, self.watched, info.embedding_space)
         self.learner = Learner(
             scope,
             model_labels={*info.labels, *info.groups},

@@ -76,7 +76,7 @@ class Learner(CameraHelper):
         self._on_change = on_change
         self._heads: dict[str, _Loaded] = {}
         self.answers = AnswerVectors(
-            self.hass, camera=self.camera, model_sha256=self.model_sha256, classify=classify
+            self.hass, camera=self.camera, embedding_space=self.embedding_space, classify=classify
         )
         self._seen: tuple[int, float] | None = None  # the answers the last retrain used
         self._store: LearnedStore | None = None
@@ -162,8 +162,8 @@ class Learner(CameraHelper):
         job = partial(self._retrain, rows, store, self.answers.vectors, last, force=force)
         trained = await self.hass.async_add_executor_job(job)
         if trained is not None:
-            self._heads.update(trained)
-            self._changed()
+            # From the store, so that a stale file a new version replaced stops being reported.
+            await self._async_reload(store)
         return self.status
 
     def _retrain(
@@ -200,7 +200,7 @@ class Learner(CameraHelper):
                 continue
             started = time.perf_counter()
             start = last.get(label)  # Newton from the last version: the same optimum, sooner
-            if start is not None and start.model_sha256 != self.model_sha256:
+            if start is not None and start.model_sha256 != self.embedding_space:
                 start = None
             report = evaluate(
                 answers,
@@ -213,7 +213,7 @@ class Learner(CameraHelper):
                 answers,
                 label=label,
                 kind=kind,
-                model_sha256=self.model_sha256,
+                model_sha256=self.embedding_space,
                 now=time.time(),
                 start=start,
             )
@@ -246,7 +246,9 @@ class Learner(CameraHelper):
 
     async def _async_reload(self, store: LearnedStore) -> None:
         """The stored models (off the loop); a damaged or stale file is reported, not used."""
-        loaded = await self.hass.async_add_executor_job(store.load, self.camera, self.model_sha256)
+        loaded = await self.hass.async_add_executor_job(
+            store.load, self.camera, self.embedding_space
+        )
         self._heads = {
             label: _Loaded(head, report, version)
             for label, (head, report, version) in loaded.heads.items()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -148,6 +149,7 @@ class MlwatchServerBackend(_HttpBackend):
         """Servers and key; `create` asks the server what it runs."""
         super().__init__(hass, data)
         self._other_model: set[str] = set()
+        self._other_space: set[str] = set()
 
     @classmethod
     async def create(cls, hass: HomeAssistant, data: dict[str, Any]) -> MlwatchServerBackend:
@@ -158,6 +160,8 @@ class MlwatchServerBackend(_HttpBackend):
             self.info = ModelInfo(
                 name=f"{health['model']['name']} @ {url}",
                 sha256=health["model"]["sha256"],
+                # A server from before embedding recipes took the model's own (recipe 1).
+                embedding_space=health["model"].get("embedding_space", health["model"]["sha256"]),
                 kind=health["model"]["kind"],
                 labels=list(health["label_names"]),
                 groups=list(health["groups"]),
@@ -180,14 +184,22 @@ class MlwatchServerBackend(_HttpBackend):
             data=image,
             params=params,
         )
-        sha256 = body.get("model", {}).get("sha256")
+        model = body.get("model", {})
+        sha256 = model.get("sha256")
         if sha256 and sha256 != self.info.sha256 and url not in self._other_model:
             self._other_model.add(url)  # said once per server: a fallback may run another model
             _LOGGER.warning("%s runs a different model than the one set up (%s)", url, sha256)
         try:
-            return result_from_json(body)
+            result = result_from_json(body)
         except (KeyError, TypeError, ValueError) as err:
             raise ServerResponseError(f"{url} sent an unreadable result: {err}") from err
+        if sha256 and model.get("embedding_space", sha256) != self.info.embedding_space:
+            if url not in self._other_space:
+                self._other_space.add(url)
+                _LOGGER.warning("%s takes embeddings another way: they are not learned from", url)
+            # From another space it would teach the heads nonsense; the crop is kept instead.
+            result = replace(result, embedding=None)
+        return result
 
 
 class DeepStackBackend(_HttpBackend):
@@ -202,6 +214,7 @@ class DeepStackBackend(_HttpBackend):
         self.info = ModelInfo(
             name=f"{name or 'detection'} @ {self._servers.urls[0]}",
             sha256="",
+            embedding_space="",
             kind="detector",
             labels=list(COCO_LABELS),
             groups=[],

@@ -117,7 +117,7 @@ class Reviews(CameraHelper):
             frame.result,
             camera=self.camera,
             watched=self.watched,
-            model_sha256=self.model_sha256,
+            model_sha256=self.embedding_space,
             decision=frame.decisions.get(label),
         )
         return await async_save_pending(

@@ -17,7 +17,7 @@ class CameraScope:
     entry: ConfigEntry[Any]
     camera: str
     watched: list[str]
-    model_sha256: str
+    embedding_space: str
 
 
 class CameraHelper:
@@ -29,4 +29,4 @@ class CameraHelper:
         self._entry = scope.entry
         self.camera = scope.camera
         self.watched = scope.watched
-        self.model_sha256 = scope.model_sha256
+        self.embedding_space = scope.embedding_space

@@ -213,7 +213,7 @@ async def _review_frame(call: ServiceCall, source: str = "manual") -> ServiceRes
         frame.result,
         camera=coordinator.camera,
         watched=coordinator.watched,
-        model_sha256=coordinator.backend.info.sha256,
+        model_sha256=coordinator.backend.info.embedding_space,
     )
     job = partial(_file_example, item=item, frame=frame, verdict=call.data[ATTR_VERDICT])
     row = await _run(call.hass, job)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
+from mlwatch_core.embedding import space
 from mlwatch_core.engine import Classifier
 from mlwatch_core.errors import ImageError, ImageTooLargeError, MlwatchError
 from mlwatch_core.header import read_header
@@ -177,7 +178,8 @@ async def classify(request: web.Request) -> web.Response:
     body = result_to_json(result, embedding=want in ("1", "true", "yes"))
     body["timings"]["queue"] = round(queued, 3)
     body["timings"]["total"] = round(now_ms() - start, 3)
-    body["model"] = {"sha256": request.app[STATE].model["model"]["sha256"]}
+    model = request.app[STATE].model["model"]
+    body["model"] = {"sha256": model["sha256"], "embedding_space": model["embedding_space"]}
     return web.json_response(body)
 
 
@@ -219,6 +221,8 @@ def model_description(config: ServerConfig, classifier: Classifier, sha256: str)
         "model": {
             "name": config.model.name,
             "sha256": sha256,
+            # What its embeddings are comparable with: the integration keys its answers by it.
+            "embedding_space": space(sha256, classifier.settings.embedding_recipe),
             "kind": str(classifier.kind),
             "labels": len(classifier.labels),
             "input": list(classifier.size),

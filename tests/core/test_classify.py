@@ -8,9 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from custom_components.mlwatch.core.engine import Classifier
+from custom_components.mlwatch.core import preprocess
+from custom_components.mlwatch.core.embedding import RECIPE
+from custom_components.mlwatch.core.engine import CENTRE, Classifier, Settings
+from custom_components.mlwatch.core.errors import ModelError
 from custom_components.mlwatch.core.postprocess import Kind
 from custom_components.mlwatch.core.result import Roi
+from devtools import DEFAULT_LABELS, DEFAULT_MODEL
 
 CATS = {"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"}
 
@@ -98,3 +102,28 @@ def test_concurrent_calls_match_sequential_ones(
     with ThreadPoolExecutor(4) as pool:
         concurrent = list(pool.map(lambda f: classifier.classify(f).top, frames))
     assert concurrent == sequential
+
+
+def test_recipe_2_embedding_is_the_mean_of_the_region_and_its_centre(
+    classifier: Classifier, jpeg: Callable[..., bytes]
+) -> None:
+    first = Classifier(DEFAULT_MODEL, DEFAULT_LABELS, Settings(num_threads=2, embedding_recipe=1))
+    image = jpeg("chelsea", (640, 480))
+    region, _ = preprocess.decode(image, size=classifier.size)
+    whole = np.asarray(first.embed(region))
+    centre = np.asarray(first.embed(preprocess.crop(region, CENTRE)))
+    assert classifier.settings.embedding_recipe == RECIPE == 2
+    expected = (whole + centre) / 2
+    mean, single = classifier.classify(image), first.classify(image)
+    assert np.abs(np.asarray(single.embedding) - whole).max() < 1e-5
+    assert np.abs(np.asarray(mean.embedding) - expected).max() < 1e-5
+    assert np.abs(np.asarray(classifier.embed(region)) - expected).max() < 1e-5
+    assert np.abs(expected - whole).max() > 0.1  # a different vector, not a rounding
+    # Only the embedding changes: scores, and so thresholds, are the region's own.
+    assert mean.top == single.top
+    assert mean.groups == single.groups
+
+
+def test_an_unknown_embedding_recipe_is_a_model_error() -> None:
+    with pytest.raises(ModelError, match="recipe"):
+        Classifier(DEFAULT_MODEL, DEFAULT_LABELS, Settings(embedding_recipe=3))

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from custom_components.mlwatch.core.dataset import Dataset, PendingItem, new_id
-from custom_components.mlwatch.core.embedding import pack, unpack
-from custom_components.mlwatch.core.errors import CorruptEmbeddingError
+from custom_components.mlwatch.core.embedding import pack, space, unpack
+from custom_components.mlwatch.core.errors import CorruptEmbeddingError, ModelError
 from devtools.photos import snapshot
 
 SHA = "ab" * 32
@@ -92,3 +92,15 @@ def test_the_embedding_follows_the_item_into_the_dataset(tmp_path: Path) -> None
     reloaded.load()
     assert {r["id"] for r in reloaded.rows()} == {with_one.id, without.id, taught["id"]}
     assert reloaded.embedding(taught["id"]) == packed
+
+
+def test_a_space_names_the_model_and_the_recipe() -> None:
+    # Recipe 1's space is the model's digest itself: what was stored before recipes existed.
+    assert space(SHA, 1) == SHA
+    two = space(SHA, 2)
+    assert len(two) == 64
+    assert two not in (SHA, space("cd" * 32, 2))
+    assert space(SHA, 2) == two  # deterministic: the server and the integration agree
+    assert space("", 2) == ""  # no model digest (DeepStack): nothing to compare with
+    with pytest.raises(ModelError):
+        space(SHA, 3)

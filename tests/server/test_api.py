@@ -8,6 +8,7 @@ from pathlib import Path
 import aiohttp
 import numpy as np
 import pytest
+from mlwatch_core.embedding import RECIPE, space
 from mlwatch_core.wire import result_from_json
 from mlwatch_server import __version__
 
@@ -28,6 +29,7 @@ async def test_health_describes_model_device_and_queue(serve: Serve) -> None:
     assert body["model"] == {
         "name": "efficientnet_lite0_int8.tflite",
         "sha256": SHA256,
+        "embedding_space": space(SHA256, RECIPE),
         "kind": "classifier+embedding",
         "labels": 1000,
         "input": [224, 224],
@@ -56,7 +58,7 @@ async def test_classify_raw_jpeg_matches_in_process(serve: Serve, classifiers: l
     assert remote.embedding is None  # opt-in only
     assert set(body["timings"]) == {"decode", "preprocess", "invoke", "post", "queue", "total"}
     assert body["timings"]["total"] >= body["timings"]["invoke"] > 0
-    assert body["model"] == {"sha256": SHA256}
+    assert body["model"] == {"sha256": SHA256, "embedding_space": space(SHA256, RECIPE)}
 
 
 async def test_classify_multipart_with_roi_and_embedding(serve: Serve, classifiers: list) -> None:

@@ -3,22 +3,41 @@
 Standard library only, so that HA OS's remote path can keep embeddings without numpy. The
 layout is `MLWE`, a format byte, the dimension (uint16), the scale (float32), the model's
 sha256 (32 bytes) and one signed byte per dimension, all little-endian.
+
+The 32 bytes name the embedding's *space*: the model and the recipe that took the embedding
+(`space()`). Two vectors compare only within one space; a learned head, too, belongs to one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import struct
 from array import array
 from collections.abc import Iterable
 
-from .errors import CorruptEmbeddingError
+from .errors import CorruptEmbeddingError, ModelError
 
 MAGIC = b"MLWE"
 FORMAT = 1
 _HEADER = struct.Struct("<4sBHf32s")
 _LIMIT = 127  # symmetric codes: -127..127, so that the scale maps both signs alike
 MAX_DIMS = 65535
+# How a frame becomes an embedding. 1: the region's own; 2: the mean of the region's and of its
+# centre's (`CENTRE`), a second, closer look that the benchmark measured better for taught labels.
+RECIPES = (1, 2)
+RECIPE = 2
+
+
+def space(model_sha256: str, recipe: int) -> str:
+    """The digest naming the space of `recipe`'s embeddings by the model `model_sha256`."""
+    if recipe not in RECIPES:
+        raise ModelError(f"Embedding recipe {recipe!r} is not one of {RECIPES}")
+    if recipe == 1 or not model_sha256:
+        # Recipe 1's space is the model's own digest: what every embedding stored before
+        # recipes existed carries, so they stay valid, and an older server's still compare.
+        return model_sha256
+    return hashlib.sha256(f"mlwatch embedding recipe {recipe}:{model_sha256}".encode()).hexdigest()
 
 
 def pack(vector: Iterable[float], model_sha256: str) -> bytes:

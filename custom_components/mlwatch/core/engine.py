@@ -13,11 +13,15 @@ import cv2
 import numpy as np
 
 from . import postprocess, preprocess
+from .embedding import RECIPE, RECIPES
 from .errors import ModelError
 from .labels import LabelGroup, align, builtin_groups, load_labels, resolve_groups
 from .postprocess import DetectionFilter, Kind
 from .result import FULL_FRAME, Detection, Result, Roi, ScoreView, Timings, best_per_label
 from .runner import EDGETPU_LIBRARY, Runner
+
+# The closer look of embedding recipe 2: the region's centre, where a doorbell sees its visitor.
+CENTRE = Roi(0.15, 0.15, 0.7, 0.7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,8 @@ class Settings:
     # A classifier with an embedding (model, labels) whose embedding of the region a detector's
     # results carry, so a personal model can learn on top of the detector.
     embedder: tuple[Path, Path] | None = None
+    # How a frame becomes an embedding (`embedding.RECIPES`); it names the embedding's space.
+    embedding_recipe: int = RECIPE
 
 
 class Classifier:
@@ -51,6 +57,10 @@ class Classifier:
     ) -> None:
         """Load model and labels; raises the core's typed errors."""
         self.settings = settings = settings or Settings()
+        if settings.embedding_recipe not in RECIPES:
+            raise ModelError(
+                f"Embedding recipe {settings.embedding_recipe!r} is not one of {RECIPES}"
+            )
         self.runner = Runner(
             model_path,
             device=settings.device,
@@ -89,7 +99,11 @@ class Classifier:
             # On the CPU even beside a detector on a Coral: an Edge TPU holds one model at a time.
             self.embedder = Classifier(
                 *settings.embedder,
-                Settings(num_threads=settings.num_threads, max_pixels=settings.max_pixels),
+                Settings(
+                    num_threads=settings.num_threads,
+                    max_pixels=settings.max_pixels,
+                    embedding_recipe=settings.embedding_recipe,
+                ),
                 runtime=runtime,
             )
             if self.embedder.layout.embedding is None:
@@ -127,8 +141,13 @@ class Classifier:
         raw = self._invoke(rgb)
         t3 = perf_counter()
         result = self._post(raw, roi)
-        if self.embedder is not None:  # timed as post-processing of the detector's frame
+        # The embedding's second look, or the embedder's: timed as post-processing.
+        if self.embedder is not None:
             result["embedding"] = self.embedder.embed(preprocess.crop(frame, roi))
+        elif self.layout.embedding is not None:
+            result["embedding"] = self._closer_look(
+                region, result["embedding"], self.layout.embedding
+            )
         t4 = perf_counter()
         timings = Timings(
             decode=(t1 - t0) * 1000,
@@ -145,11 +164,25 @@ class Classifier:
 
     def embed(self, region: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | None:
         """The embedding of a decoded BGR region, for a model that has one."""
-        if self.layout.embedding is None:
+        index = self.layout.embedding
+        if index is None:
             return None
-        raw = self._invoke(self._prepare(region))
-        info = self.runner.outputs[self.layout.embedding]
-        return postprocess.dequantize(raw[self.layout.embedding].reshape(-1), info)
+        whole = self._embedding(self._invoke(self._prepare(region)), index)
+        return self._closer_look(region, whole, index)
+
+    def _embedding(self, raw: list[np.ndarray[Any, Any]], index: int) -> np.ndarray[Any, Any]:
+        return postprocess.dequantize(raw[index].reshape(-1), self.runner.outputs[index])
+
+    def _closer_look(
+        self, region: np.ndarray[Any, Any], whole: np.ndarray[Any, Any], index: int
+    ) -> np.ndarray[Any, Any]:
+        """The region's embedding as the recipe takes it: recipe 2 averages in its centre's."""
+        if self.settings.embedding_recipe == 1:
+            return whole
+        raw = self._invoke(self._prepare(preprocess.crop(region, CENTRE)))
+        centre = self._embedding(raw, index)
+        mean: np.ndarray[Any, Any] = (whole + centre) * np.float32(0.5)
+        return mean
 
     def _boxes(self, raw: list[np.ndarray[Any, Any]], roi: Roi) -> list[Detection]:
         """The detector's boxes (relative to the frame) that stand in the region, best first."""
@@ -185,10 +218,8 @@ class Classifier:
         probs = postprocess.probabilities(
             postprocess.dequantize(raw[self.layout.scores].reshape(-1), outputs[self.layout.scores])
         )
-        embedding = None
-        if self.layout.embedding is not None:
-            emb_info = outputs[self.layout.embedding]
-            embedding = postprocess.dequantize(raw[self.layout.embedding].reshape(-1), emb_info)
+        index = self.layout.embedding
+        embedding = None if index is None else self._embedding(raw, index)
         top = [(self.labels[i], s) for i, s in postprocess.top_k(probs, self.settings.top_k)]
         return {
             "top": top,

@@ -21,7 +21,7 @@ class PendingItem:
     label: str
     source: str  # "detection", "review" or "manual"
     scores: dict[str, float]
-    model_sha256: str
+    model_sha256: str  # its embedding's space (`embedding.space`): the model and the recipe
     time: float = field(default_factory=time.time)
     decided_by: str = "base"  # which model's score asked: "base" or "personal"
     personal: float | None = None  # the personal model's score for `label`, when it has one

@@ -178,7 +178,9 @@ class LearnedStore:
             return
         head, report = Head.from_dict(data["head"]), Report.from_dict(data["report"])
         if head.model_sha256 != sha:
-            result.problems.append(f"{where}: learned on another model; base model used")
+            result.problems.append(
+                f"{where}: another model or embedding; base model used until a retrain"
+            )
         elif dims is not None and head.weights.size != dims:
             result.problems.append(f"{where}: embedding size {head.weights.size} is not {dims}")
         else:

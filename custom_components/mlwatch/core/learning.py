@@ -128,7 +128,7 @@ class Head:
     center: np.ndarray[Any, np.dtype[np.float32]]  # a new label's answers' mean `raw` embedding
     base_weight: float
     bias: float
-    model_sha256: str
+    model_sha256: str  # the embedding space (`embedding.space`): the model and the recipe
     answers: int
     trained_at: float
 
