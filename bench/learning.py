@@ -494,6 +494,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2, help="interpreter threads")
     parser.add_argument("--scale", type=int, default=5000, help="answers for the big retrain")
+    parser.add_argument(
+        "--recipe", type=int, default=None, help="embedding recipe (default: the product's)"
+    )
     parser.add_argument("--json", action="store_true", help="end with one line of JSON")
     args = parser.parse_args(argv)
 
@@ -504,9 +507,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "evaluation": importlib.import_module("mlwatch_core.evaluation"),
     }
     roi = importlib.import_module("mlwatch_core.result").Roi.parse(args.roi)
-    settings = engine.Settings(num_threads=args.threads)
+    recipe = engine.RECIPE if args.recipe is None else args.recipe
+    settings = engine.Settings(num_threads=args.threads, embedding_recipe=recipe)
     clf = engine.Classifier(DEFAULT_MODEL, DEFAULT_LABELS, settings)
-    sha256 = hashlib.sha256(DEFAULT_MODEL.read_bytes()).hexdigest()
+    space = importlib.import_module("mlwatch_core.embedding").space
+    sha256 = space(hashlib.sha256(DEFAULT_MODEL.read_bytes()).hexdigest(), recipe)
 
     files, tasks = discover(args.dataset)
     if not tasks:
@@ -517,7 +522,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     print(
         f"{args.dataset}: {len(files)} frames, labels {', '.join(t.label for t in tasks)}; "
         f"shots {args.shots}, reps {args.reps}, seed {args.seed}, threshold {ON_THRESHOLD}, "
-        f"K={K} of N={N}, bursts of {BURST_SIZE}; {platform.processor() or platform.machine()}, "
+        f"K={K} of N={N}, bursts of {BURST_SIZE}, embedding recipe {recipe}; "
+        f"{platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}; "
         f"core/learning.py sha256 {_digest(modules['learning'])}, "
         f"logistic.py {_digest(importlib.import_module('mlwatch_core.logistic'))}, "
