@@ -29,10 +29,15 @@ RECIPES = (1, 2)
 RECIPE = 2
 
 
-def space(model_sha256: str, recipe: int) -> str:
-    """The digest naming the space of `recipe`'s embeddings by the model `model_sha256`."""
+def check_recipe(recipe: int) -> None:
+    """Raise ModelError unless `recipe` is one of RECIPES."""
     if recipe not in RECIPES:
         raise ModelError(f"Embedding recipe {recipe!r} is not one of {RECIPES}")
+
+
+def space(model_sha256: str, recipe: int) -> str:
+    """The digest naming the space of `recipe`'s embeddings by the model `model_sha256`."""
+    check_recipe(recipe)
     if recipe == 1 or not model_sha256:
         # Recipe 1's space is the model's own digest: what every embedding stored before
         # recipes existed carries, so they stay valid, and an older server's still compare.

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from . import postprocess, preprocess
-from .embedding import RECIPE, RECIPES
+from .embedding import RECIPE, check_recipe
 from .errors import ModelError
 from .labels import LabelGroup, align, builtin_groups, load_labels, resolve_groups
 from .postprocess import DetectionFilter, Kind
@@ -57,10 +57,7 @@ class Classifier:
     ) -> None:
         """Load model and labels; raises the core's typed errors."""
         self.settings = settings = settings or Settings()
-        if settings.embedding_recipe not in RECIPES:
-            raise ModelError(
-                f"Embedding recipe {settings.embedding_recipe!r} is not one of {RECIPES}"
-            )
+        check_recipe(settings.embedding_recipe)
         self.runner = Runner(
             model_path,
             device=settings.device,
