@@ -84,7 +84,7 @@ def sources(root: Path) -> dict[str, list[Source]]:
             Source("darknet dog", dog, (126, 216, 306, 540)),
             Source("darknet person (its dog)", person, (62, 258, 206, 348)),
         ]
-        found["person"].append(Source("darknet person", person, (184, 92, 280, 378)))
+        found["person"].append(Source("darknet person", person, (208, 92, 282, 378)))
         found["none"].append(Source("darknet dog (its bicycle)", dog, (330, 130, 570, 420)))
     else:
         print(f"no dog photos in {darknet}: the set has no dog folder", file=sys.stderr)
