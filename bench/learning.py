@@ -281,9 +281,7 @@ def measure(
             continue
         answers = answers_for(learning, frames, task, picks)
         t0 = time.perf_counter()
-        head = learning.train(
-            answers, label=task.label, kind=kind, model_sha256=sha256, now=float(len(answers))
-        )
+        head = learn(modules, answers, task.label, kind, sha256)
         train_ms.append((time.perf_counter() - t0) * 1000)
         truth = np.asarray([i in task.positive for i in test])
         test_base = base[test] if base is not None else np.zeros(len(test), np.float32)
@@ -304,9 +302,8 @@ def measure(
             )
             events[name] = [a + b for a, b in zip(events[name], got, strict=True)]
         if others:  # a kind of frame never answered: each other folder in turn left out
-            rates = never_answered(
-                learning, frames, task, picks, folder == others[rep % len(others)]
-            )
+            left = folder == others[rep % len(others)]
+            rates = never_answered(modules, frames, task, picks, left)
             for name, rate in rates.items():
                 unseen[name].append(rate)
         if base is not None:
@@ -350,19 +347,22 @@ def repair(
     return chosen, prf(deciding >= chosen, truth)[2]
 
 
+def learn(modules: dict[str, Any], answers: list[Any], label: str, kind: str, sha256: str) -> Any:
+    """What a retrain does (learn.py): evaluate, which chooses a base label's form, then train."""
+    report = modules["evaluation"].evaluate(answers, kind=kind, threshold=ON_THRESHOLD)
+    return modules["learning"].train(
+        answers, label=label, kind=report.trains, model_sha256=sha256, now=float(len(answers))
+    )
+
+
 def never_answered(
-    learning: Any, frames: Frames, task: Task, picks: list[int], left: Array
+    modules: dict[str, Any], frames: Frames, task: Task, picks: list[int], left: Array
 ) -> dict[str, float]:
     """Personal (and base) share of firing frames in a folder (`left`) kept out of the answers."""
     kind = "base" if task.label in frames.base else "new"
     kept = [i for i in picks if not left[i]]
-    blind = learning.train(
-        answers_for(learning, frames, task, kept),
-        label=task.label,
-        kind=kind,
-        model_sha256="",
-        now=float(len(kept)),
-    )
+    answers = answers_for(modules["learning"], frames, task, kept)
+    blind = learn(modules, answers, task.label, kind, "")
     shown = np.asarray([i for i in task.frames if left[i]], np.int64)
     base = frames.base.get(task.label)
     shown_base = base[shown] if base is not None else np.zeros(len(shown), np.float32)
@@ -396,10 +396,11 @@ def train_at_scale(
     t0 = time.perf_counter()
     learning.train(answers, **named, now=float(count))
     cold = (time.perf_counter() - t0) * 1000
-    last = learning.train(answers[:-1], **named, now=float(count - 1))
+    before = evaluation.evaluate(answers[:-1], kind=kind, threshold=ON_THRESHOLD)
+    last = learning.train(answers[:-1], **{**named, "kind": before.trains}, now=float(count - 1))
     t0 = time.perf_counter()
-    evaluation.evaluate(answers, kind=kind, threshold=ON_THRESHOLD, start=last)
-    learning.train(answers, **named, now=float(count), start=last)
+    report = evaluation.evaluate(answers, kind=kind, threshold=ON_THRESHOLD, start=last)
+    learning.train(answers, **{**named, "kind": report.trains}, now=float(count), start=last)
     return {"cold": cold, "retrain": (time.perf_counter() - t0) * 1000}
 
 

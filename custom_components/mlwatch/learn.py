@@ -94,7 +94,7 @@ class Learner(CameraHelper):
         return MappingProxyType(
             {
                 label: LabelLearning.from_report(
-                    loaded.report, loaded.head.kind, loaded.version, self._threshold(label)
+                    loaded.report, self.kind(label), loaded.version, self._threshold(label)
                 )
                 for label, loaded in sorted(self._heads.items())
             }
@@ -212,7 +212,7 @@ class Learner(CameraHelper):
             head = train(
                 answers,
                 label=label,
-                kind=kind,
+                kind=report.trains,  # a base label's evaluation chose the form
                 model_sha256=self.embedding_space,
                 now=time.time(),
                 start=start,

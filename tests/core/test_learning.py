@@ -234,6 +234,51 @@ def test_a_correction_that_beats_the_base_is_active() -> None:
     assert (report.positives, report.negatives) == (6, 6)
 
 
+def test_a_base_label_the_model_misses_learns_a_head_of_its_own() -> None:
+    # The base model gives the user's mug nothing: correcting it would need every mug to move
+    # from 0.01 % to over the threshold, while the embedding alone tells mugs from the rest.
+    found = [replace(a, 1e-4) for a in yes("coffee", "cup", 6)]
+    for name in OTHERS[:3]:
+        found += [replace(a, 1e-4) for a in no(name, "cup", 2)]
+    report = evaluate(found, kind="base", threshold=0.5)
+    assert (report.protocol, report.trains, report.state) == ("leave-one-out", "new", "active")
+    assert report.base is not None
+    assert report.personal.f1 > report.base.f1 == 0.0
+    head = train(found, label="cup", kind=report.trains, model_sha256=SHA, now=1.0)
+    x, _ = held_out("coffee", "cup", 10)
+    assert (head.scores(x, np.full(10, 1e-4)) >= 0.5).all()
+    assert (head.scores(*held_out("chelsea", "cup", 10)) < 0.5).all()
+
+
+def test_a_base_model_that_explains_the_answers_keeps_the_correction() -> None:
+    # Frames of one photo that only the base model tells apart: the embedding alone cannot.
+    found = [replace(a, 0.9) for a in yes("coffee", "x", 6)]
+    found += [replace(a, 0.1) for a in no("coffee", "x", 6, start=50)]
+    report = evaluate(found, kind="base", threshold=0.5)
+    assert (report.trains, report.personal.f1) == ("base", 1.0)
+
+
+@pytest.mark.parametrize("form", ["base", "new"])
+def test_past_leave_one_out_a_retrain_keeps_its_form(form: str) -> None:
+    found = yes("coffee", "cat", 40) + no("chelsea", "cat", 40, t0=100)
+    last = train(found[:-1], label="cat", kind=form, model_sha256=SHA, now=1.0)  # type: ignore[arg-type]
+    report = evaluate(found, kind="base", threshold=0.5, start=last)
+    assert (report.protocol, report.trains) == ("time-ordered split", form)
+    _, tested, scores = held_out_scores(found, form, last)  # type: ignore[arg-type]
+    expected = Metrics.of(scores >= 0.5, np.array([a.positive for a in found])[tested])
+    assert report.personal == expected
+
+
+def test_a_report_stored_before_forms_were_chosen_trains_its_labels_kind() -> None:
+    found = yes("coffee", "cat", 3) + no("chelsea", "cat", 3)
+    for kind in ("base", "new"):
+        data = evaluate(found, kind=kind, threshold=0.6).to_dict()
+        del data["head_kind"]
+        assert Report.from_dict(data).trains == kind
+    with pytest.raises(CorruptLearnedError):
+        Report.from_dict({**data, "head_kind": "other"})
+
+
 def test_leave_one_out_never_sees_the_answer_it_tests() -> None:
     # Each positive is the only frame of its photo: a model that saw it would recognise it.
     found = [*yes("coffee", "x", 1), *yes("rocket", "x", 1, 5)]

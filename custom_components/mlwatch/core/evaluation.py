@@ -3,6 +3,15 @@
 Few answers (≤ LOO_MAX): leave-one-out, so every answer is tested once by a model trained on all
 the others. More: a time-ordered split per class, trained on the oldest two thirds of the
 positives and of the negatives and tested on the newest third, as the model will be used.
+
+A base label's personal model takes one of two forms, and these held-out answers choose: the
+correction of the base model (`learning`'s base head), or a head on the embedding alone, as a
+taught label learns. The correction is where the base model already explains the answers, so it
+repairs only what they show wrong; the head of its own also learns what the base model misses
+(bench/README.md measures both). The correction stays unless the other does better on F1 at the
+threshold, then on held-out log-likelihood. Past LOO_MAX answers a retrain from the last version
+keeps its form: the data outweigh either prior by then, and a second cold fit of thousands of
+answers would break the retrain's one-second budget.
 """
 
 from __future__ import annotations
@@ -15,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .errors import CorruptLearnedError
-from .learning import Answer, FloatArray, Head, Kind, arrays, fit
+from .learning import CLIP, KINDS, Answer, FloatArray, Head, Kind, arrays, fit
 
 State = Literal["learning", "shadow", "active"]
 STATES = ("learning", "shadow", "active")
@@ -93,6 +102,14 @@ class Report:
     state: State
     precision_target: float = DEFAULT_PRECISION_TARGET
     suggested_threshold: float | None = None  # reaches the target on these answers
+    head_kind: Kind | None = None  # the form chosen (`learning.Head.kind`); None: the label's
+
+    @property
+    def trains(self) -> Kind:
+        """The kind of head to train: the chosen form, else the label's own."""
+        if self.head_kind is not None:
+            return self.head_kind
+        return "new" if self.base is None else "base"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able form."""
@@ -105,8 +122,12 @@ class Report:
             *("positives", "negatives", "protocol", "threshold", "personal", "base", "state"),
             *("precision_target", "suggested_threshold"),
         )
-        if not isinstance(data, dict) or set(data) != set(names):
+        # A report stored before the forms were chosen has no head_kind: its label's kind.
+        if not isinstance(data, dict) or set(data) - {"head_kind"} != set(names):
             raise CorruptLearnedError("a report has missing or unknown fields")
+        head_kind = data.get("head_kind")
+        if head_kind is not None and head_kind not in KINDS:
+            raise CorruptLearnedError(f"a report's head kind {head_kind!r} is unknown")
         counts = (data["positives"], data["negatives"])
         if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts):
             raise CorruptLearnedError("a report's answer counts are not counts")
@@ -128,6 +149,7 @@ class Report:
             state=data["state"],
             precision_target=float(data["precision_target"]),
             suggested_threshold=None if suggested is None else float(suggested),
+            head_kind=head_kind,
         )
 
 
@@ -162,6 +184,22 @@ def held_out_scores(
     # where it starts (`fit`), so the held-out scores are those of a cold start, only sooner.
     fitted = fit(x[train], logits[train], y[train], kind, start)
     return "time-ordered split", tested, fitted.predict(x[tested], logits[tested], kind)
+
+
+def log_likelihood(scores: np.ndarray[Any, Any], truth: np.ndarray[Any, Any]) -> float:
+    """Mean log-probability the scores gave the truth (clipped as `learning` clips)."""
+    p = np.clip(np.asarray(scores, dtype=np.float64), CLIP, 1.0 - CLIP)
+    return float(np.mean(np.where(np.asarray(truth, dtype=bool), np.log(p), np.log1p(-p))))
+
+
+def _better(
+    scores: FloatArray, than: FloatArray, truth: np.ndarray[Any, Any], threshold: float
+) -> bool:
+    """Whether held-out `scores` beat `than`: on F1 at the threshold, then on log-likelihood."""
+    mine, theirs = Metrics.of(scores >= threshold, truth), Metrics.of(than >= threshold, truth)
+    if mine.f1 != theirs.f1:
+        return mine.f1 > theirs.f1
+    return log_likelihood(scores, truth) > log_likelihood(than, truth)
 
 
 def suggest_threshold(
@@ -200,7 +238,15 @@ def evaluate(
             *(positives, negatives, "none", threshold, nothing, base, "learning"),
             precision_target=precision_target,
         )
-    protocol, tested, scores = held_out_scores(answers, kind, start)
+    forms: list[Kind] = [kind]
+    if kind == "base":  # the forms a base label compares (see the module)
+        forms = [start.kind] if start is not None and len(answers) > LOO_MAX else ["base", "new"]
+    protocol, tested, scores = held_out_scores(answers, forms[0], start)
+    head_kind = forms[0]
+    for other in forms[1:]:  # the same answers are tested: the protocol depends on their times
+        _, _, own = held_out_scores(answers, other, start)
+        if _better(own, scores, truth[tested], threshold):
+            scores, head_kind = own, other
     personal = Metrics.of(scores >= threshold, truth[tested])
     if kind == "base":
         base = Metrics.of(base_all[tested], truth[tested])
@@ -215,4 +261,5 @@ def evaluate(
         *(positives, negatives, protocol, threshold, personal, base, state),
         precision_target=precision_target,
         suggested_threshold=suggested,
+        head_kind=head_kind,
     )

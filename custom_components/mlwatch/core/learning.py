@@ -10,8 +10,11 @@ shares, the scene, says nothing about the label), and with both classes weighing
 total (which frames a user answered, so their ratio, is an artefact of asking, not the camera's
 odds). bench/README.md measures why: with 5 answers of each kind this doubles a new label's
 recall at 0.6, while for a base label it gains little and lets one rejected false-alarm pattern
-generalise less, so a base label keeps the plain embedding. Rows are then scaled to unit length,
-so one prior scale means the same on every frame.
+generalise less, so a base head keeps the plain embedding. A base label may instead learn a head
+of its own, a new label's, when its answers show that one does better (`evaluation` chooses):
+the correction repairs only what the answers show wrong, which is not enough where the base
+model misses most. Rows are then scaled to unit length, so one prior scale means the same on
+every frame.
 """
 
 from __future__ import annotations
