@@ -136,15 +136,6 @@ def prf(predicted: Array, truth: Array) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def average_precision(scores: Array, truth: Array) -> float:
-    """Precision averaged over the positives' ranks: how well the scores order, at any threshold."""
-    if not truth.any():
-        return 0.0
-    hits = truth[np.argsort(-scores, kind="stable")]
-    ranks = np.flatnonzero(hits) + 1
-    return float(np.mean(np.arange(1, len(ranks) + 1) / ranks))
-
-
 def episodes(
     debounce: Any,
     scores: Array,
@@ -287,7 +278,7 @@ def measure(
         test_base = base[test] if base is not None else np.zeros(len(test), np.float32)
         mine = np.asarray(head.scores(frames.embeddings[test], test_base), np.float64)
         personal.append(prf(mine >= ON_THRESHOLD, truth))
-        ap["personal"].append(average_precision(mine, truth))
+        ap["personal"].append(evaluation.average_precision(mine, truth))
         repaired.append(repair(evaluation, answers, kind, (test_base, mine), truth))
         visits = int(rng.integers(2**32))  # base and personal see the very same episodes
         runs = [("personal", mine)] + ([("base", test_base)] if base is not None else [])
@@ -308,7 +299,7 @@ def measure(
                 unseen[name].append(rate)
         if base is not None:
             base_prf.append(prf(test_base >= ON_THRESHOLD, truth))
-            ap["base"].append(average_precision(test_base, truth))
+            ap["base"].append(evaluation.average_precision(test_base, truth))
     if head is None:
         return None
     p = np.asarray(personal)

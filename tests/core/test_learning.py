@@ -19,6 +19,8 @@ from custom_components.mlwatch.core.evaluation import (
     MIN_NEW_POSITIVES,
     Metrics,
     Report,
+    _better,
+    average_precision,
     evaluate,
     held_out_scores,
     suggest_threshold,
@@ -235,15 +237,16 @@ def test_a_correction_that_beats_the_base_is_active() -> None:
 
 
 def test_a_base_label_the_model_misses_learns_a_head_of_its_own() -> None:
-    # The base model gives the user's mug nothing: correcting it would need every mug to move
-    # from 0.01 % to over the threshold, while the embedding alone tells mugs from the rest.
-    found = [replace(a, 1e-4) for a in yes("coffee", "cup", 6)]
+    # The base model finds five of the user's mugs and misses the sixth (0.01 %). Left out, that
+    # mug is one the correction cannot lift: its other answers show the base model right. The
+    # embedding alone tells mugs from the rest, whatever the base model said.
+    found = [replace(a, 1e-4 if i == 0 else 0.9) for i, a in enumerate(yes("coffee", "cup", 6))]
     for name in OTHERS[:3]:
         found += [replace(a, 1e-4) for a in no(name, "cup", 2)]
     report = evaluate(found, kind="base", threshold=0.5)
     assert (report.protocol, report.trains, report.state) == ("leave-one-out", "new", "active")
     assert report.base is not None
-    assert report.personal.f1 > report.base.f1 == 0.0
+    assert report.personal.f1 == 1.0 > report.base.f1
     head = train(found, label="cup", kind=report.trains, model_sha256=SHA, now=1.0)
     x, _ = held_out("coffee", "cup", 10)
     assert (head.scores(x, np.full(10, 1e-4)) >= 0.5).all()
@@ -256,6 +259,25 @@ def test_a_base_model_that_explains_the_answers_keeps_the_correction() -> None:
     found += [replace(a, 0.1) for a in no("coffee", "x", 6, start=50)]
     report = evaluate(found, kind="base", threshold=0.5)
     assert (report.trains, report.personal.f1) == ("base", 1.0)
+
+
+def test_a_tie_on_f1_goes_to_the_better_ranking_not_the_more_confident() -> None:
+    # Both fire on both positives and one negative (F1 0.8). The correction ranks that negative
+    # above a positive and is confident everywhere else; the balanced head ranks every positive
+    # first, nearer 0.5, as its class weights make it. Ranking, not likelihood, decides.
+    truth = np.array([1, 1, 0, 0, 0, 0], dtype=bool)
+    correction = np.array([0.99, 0.9, 0.95, 0.01, 0.01, 0.01])
+    own = np.array([0.7, 0.55, 0.52, 0.45, 0.45, 0.45])
+    assert Metrics.of(own >= 0.5, truth).f1 == Metrics.of(correction >= 0.5, truth).f1 == 0.8
+    likelihood = [np.mean(np.log(np.where(truth, p, 1 - p))) for p in (own, correction)]
+    assert likelihood[0] < likelihood[1]
+    assert (average_precision(own, truth), average_precision(correction, truth)) == (
+        1.0,
+        0.8333333333333333,
+    )
+    assert _better(own, correction, truth, 0.5)
+    assert not _better(correction, own, truth, 0.5)
+    assert not _better(own, own, truth, 0.5)  # a full tie keeps the correction
 
 
 @pytest.mark.parametrize("form", ["base", "new"])

@@ -9,7 +9,7 @@ correction of the base model (`learning`'s base head), or a head on the embeddin
 taught label learns. The correction is where the base model already explains the answers, so it
 repairs only what they show wrong; the head of its own also learns what the base model misses
 (bench/README.md measures both). The correction stays unless the other does better on F1 at the
-threshold, then on held-out log-likelihood. Past LOO_MAX answers a retrain from the last version
+threshold, then on average precision. Past LOO_MAX answers a retrain from the last version
 keeps its form: the data outweigh either prior by then, and a second cold fit of thousands of
 answers would break the retrain's one-second budget.
 """
@@ -24,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .errors import CorruptLearnedError
-from .learning import CLIP, KINDS, Answer, FloatArray, Head, Kind, arrays, fit
+from .learning import KINDS, Answer, FloatArray, Head, Kind, arrays, fit
 
 State = Literal["learning", "shadow", "active"]
 STATES = ("learning", "shadow", "active")
@@ -186,20 +186,27 @@ def held_out_scores(
     return "time-ordered split", tested, fitted.predict(x[tested], logits[tested], kind)
 
 
-def log_likelihood(scores: np.ndarray[Any, Any], truth: np.ndarray[Any, Any]) -> float:
-    """Mean log-probability the scores gave the truth (clipped as `learning` clips)."""
-    p = np.clip(np.asarray(scores, dtype=np.float64), CLIP, 1.0 - CLIP)
-    return float(np.mean(np.where(np.asarray(truth, dtype=bool), np.log(p), np.log1p(-p))))
+def average_precision(scores: np.ndarray[Any, Any], truth: np.ndarray[Any, Any]) -> float:
+    """Precision averaged over the positives' ranks: how well the scores order, at any threshold."""
+    positive = np.asarray(truth, dtype=bool)
+    if not positive.any():
+        return 0.0
+    hits = positive[np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")]
+    ranks = np.flatnonzero(hits) + 1
+    return float(np.mean(np.arange(1, len(ranks) + 1) / ranks))
 
 
 def _better(
     scores: FloatArray, than: FloatArray, truth: np.ndarray[Any, Any], threshold: float
 ) -> bool:
-    """Whether held-out `scores` beat `than`: on F1 at the threshold, then on log-likelihood."""
+    """Whether held-out `scores` beat `than`: on F1 at the threshold, then on average precision."""
+    # Not on log-likelihood: a new label's head weighs both classes the same, which moves its
+    # probabilities by design, so the likelihood of unbalanced answers favours the correction.
+    # Average precision ranks, and that shift leaves the ranks alone.
     mine, theirs = Metrics.of(scores >= threshold, truth), Metrics.of(than >= threshold, truth)
     if mine.f1 != theirs.f1:
         return mine.f1 > theirs.f1
-    return log_likelihood(scores, truth) > log_likelihood(than, truth)
+    return average_precision(scores, truth) > average_precision(than, truth)
 
 
 def suggest_threshold(
