@@ -272,14 +272,14 @@ def measure(
             continue
         answers = answers_for(learning, frames, task, picks)
         t0 = time.perf_counter()
-        head = learn(modules, answers, task.label, kind, sha256)
+        head, report = learn(modules, answers, task.label, kind, sha256)
         train_ms.append((time.perf_counter() - t0) * 1000)
         truth = np.asarray([i in task.positive for i in test])
         test_base = base[test] if base is not None else np.zeros(len(test), np.float32)
         mine = np.asarray(head.scores(frames.embeddings[test], test_base), np.float64)
         personal.append(prf(mine >= ON_THRESHOLD, truth))
         ap["personal"].append(evaluation.average_precision(mine, truth))
-        repaired.append(repair(evaluation, answers, kind, (test_base, mine), truth))
+        repaired.append(repair(report, kind, (test_base, mine), truth))
         visits = int(rng.integers(2**32))  # base and personal see the very same episodes
         runs = [("personal", mine)] + ([("base", test_base)] if base is not None else [])
         for name, values in runs:
@@ -327,10 +327,9 @@ def measure(
 
 
 def repair(
-    evaluation: Any, answers: list[Any], kind: str, scores: tuple[Array, Array], truth: Array
+    report: Any, kind: str, scores: tuple[Array, Array], truth: Array
 ) -> tuple[float, float]:
-    """What the repair would set from these answers alone, and the F1 of the deciding scores."""
-    report = evaluation.evaluate(answers, kind=kind, threshold=ON_THRESHOLD)
+    """What the repair would set from the answers' report, and the F1 of the deciding scores."""
     offered = report.suggested_threshold
     chosen = ON_THRESHOLD if offered is None or report.state == "learning" else offered
     base, mine = scores
@@ -338,12 +337,15 @@ def repair(
     return chosen, prf(deciding >= chosen, truth)[2]
 
 
-def learn(modules: dict[str, Any], answers: list[Any], label: str, kind: str, sha256: str) -> Any:
+def learn(
+    modules: dict[str, Any], answers: list[Any], label: str, kind: str, sha256: str
+) -> tuple[Any, Any]:
     """What a retrain does (learn.py): evaluate, which chooses a base label's form, then train."""
     report = modules["evaluation"].evaluate(answers, kind=kind, threshold=ON_THRESHOLD)
-    return modules["learning"].train(
-        answers, label=label, kind=report.trains, model_sha256=sha256, now=float(len(answers))
+    head = modules["learning"].train(
+        answers, label=label, kind=report.head_kind, model_sha256=sha256, now=float(len(answers))
     )
+    return head, report
 
 
 def never_answered(
@@ -353,7 +355,7 @@ def never_answered(
     kind = "base" if task.label in frames.base else "new"
     kept = [i for i in picks if not left[i]]
     answers = answers_for(modules["learning"], frames, task, kept)
-    blind = learn(modules, answers, task.label, kind, "")
+    blind, _ = learn(modules, answers, task.label, kind, "")
     shown = np.asarray([i for i in task.frames if left[i]], np.int64)
     base = frames.base.get(task.label)
     shown_base = base[shown] if base is not None else np.zeros(len(shown), np.float32)
@@ -388,10 +390,10 @@ def train_at_scale(
     learning.train(answers, **named, now=float(count))
     cold = (time.perf_counter() - t0) * 1000
     before = evaluation.evaluate(answers[:-1], kind=kind, threshold=ON_THRESHOLD)
-    last = learning.train(answers[:-1], **{**named, "kind": before.trains}, now=float(count - 1))
+    last = learning.train(answers[:-1], **{**named, "kind": before.head_kind}, now=float(count - 1))
     t0 = time.perf_counter()
     report = evaluation.evaluate(answers, kind=kind, threshold=ON_THRESHOLD, start=last)
-    learning.train(answers, **{**named, "kind": report.trains}, now=float(count), start=last)
+    learning.train(answers, **{**named, "kind": report.head_kind}, now=float(count), start=last)
     return {"cold": cold, "retrain": (time.perf_counter() - t0) * 1000}
 
 

@@ -160,7 +160,7 @@ async def test_a_base_label_learns_in_shadow_until_it_beats_the_base(
     assert status.base_f1 == 1.0
     # The evaluation chose the form: the head trained is of it, and the label stays a base one.
     stored = loaded.runtime_data.learner._heads["cat"]
-    assert stored.head.kind == stored.report.trains == status.report["head_kind"]
+    assert stored.head.kind == stored.report.head_kind == status.report["head_kind"]
     events.clear()
     fake_camera.play([*cats(6, 7), *others(6, 7, 8, 9)])
     await burst(hass, loaded)

@@ -35,6 +35,8 @@ CAT = {
     "timings": {"decode": 1, "preprocess": 1, "invoke": 1, "post": 1},
     "model": {"sha256": "aa11"},
 }
+# Scores that open no episode: a burst then ends with its last frame.
+MAT = {**CAT, "top": [{"label": "mat", "score": 0.9}], "scores": {"mat": 0.9, "cat": 0.1}}
 
 
 @dataclass
@@ -119,12 +121,10 @@ async def test_another_model_is_reported_once_and_nonsense_is_an_outage(
 ) -> None:
     script, url = fake
     entry = await add_entry(hass, options, {CONF_CAMERA: CAMERA, "url": url})
-    # Scores that open no episode: a burst then ends with its last frame.
-    mat = {"top": [{"label": "mat", "score": 0.9}], "scores": {"mat": 0.9, "cat": 0.1}}
-    script.classify = (200, {**CAT, **mat, "model": {"sha256": "bb22"}})
+    script.classify = (200, {**MAT, "model": {"sha256": "bb22"}})
     await burst(hass, entry)
     assert caplog.text.count("runs a different model than the one set up (bb22)") == 1
-    script.classify = (200, {**CAT, **mat, "frame": None})
+    script.classify = (200, {**MAT, "frame": None})
     await burst(hass, entry)
     assert state(hass, TOP).state == STATE_UNAVAILABLE
     assert "sent an unreadable result" in caplog.text
@@ -139,17 +139,16 @@ async def test_an_embedding_from_another_space_is_not_learned_from(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     script, url = fake
-    mat = {"top": [{"label": "mat", "score": 0.9}], "scores": {"mat": 0.9, "cat": 0.1}}
     vector = [0.5, 0.25, 0.0]
     # A server from before embedding recipes says no space: its embeddings are the model's.
-    script.classify = (200, {**CAT, **mat, "embedding": vector})
+    script.classify = (200, {**MAT, "embedding": vector})
     entry = await add_entry(hass, options, {CONF_CAMERA: CAMERA, "url": url})
     coordinator = entry.runtime_data
     assert coordinator.backend.info.embedding_space == "aa11"
     await burst(hass, entry)
     assert list(coordinator.last_result.embedding) == vector
     other = {"sha256": "aa11", "embedding_space": "cc33"}
-    script.classify = (200, {**CAT, **mat, "embedding": vector, "model": other})
+    script.classify = (200, {**MAT, "embedding": vector, "model": other})
     await burst(hass, entry)
     await burst(hass, entry)
     assert coordinator.last_result.embedding is None

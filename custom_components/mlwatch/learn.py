@@ -212,7 +212,7 @@ class Learner(CameraHelper):
             head = train(
                 answers,
                 label=label,
-                kind=report.trains,  # a base label's evaluation chose the form
+                kind=report.head_kind,  # a base label's evaluation chose the form
                 model_sha256=self.embedding_space,
                 now=time.time(),
                 start=start,

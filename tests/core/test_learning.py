@@ -244,10 +244,10 @@ def test_a_base_label_the_model_misses_learns_a_head_of_its_own() -> None:
     for name in OTHERS[:3]:
         found += [replace(a, 1e-4) for a in no(name, "cup", 2)]
     report = evaluate(found, kind="base", threshold=0.5)
-    assert (report.protocol, report.trains, report.state) == ("leave-one-out", "new", "active")
+    assert (report.protocol, report.head_kind, report.state) == ("leave-one-out", "new", "active")
     assert report.base is not None
     assert report.personal.f1 == 1.0 > report.base.f1
-    head = train(found, label="cup", kind=report.trains, model_sha256=SHA, now=1.0)
+    head = train(found, label="cup", kind=report.head_kind, model_sha256=SHA, now=1.0)
     x, _ = held_out("coffee", "cup", 10)
     assert (head.scores(x, np.full(10, 1e-4)) >= 0.5).all()
     assert (head.scores(*held_out("chelsea", "cup", 10)) < 0.5).all()
@@ -258,7 +258,7 @@ def test_a_base_model_that_explains_the_answers_keeps_the_correction() -> None:
     found = [replace(a, 0.9) for a in yes("coffee", "x", 6)]
     found += [replace(a, 0.1) for a in no("coffee", "x", 6, start=50)]
     report = evaluate(found, kind="base", threshold=0.5)
-    assert (report.trains, report.personal.f1) == ("base", 1.0)
+    assert (report.head_kind, report.personal.f1) == ("base", 1.0)
 
 
 def test_a_tie_on_f1_goes_to_the_better_ranking_not_the_more_confident() -> None:
@@ -275,9 +275,10 @@ def test_a_tie_on_f1_goes_to_the_better_ranking_not_the_more_confident() -> None
         1.0,
         0.8333333333333333,
     )
-    assert _better(own, correction, truth, 0.5)
-    assert not _better(correction, own, truth, 0.5)
-    assert not _better(own, own, truth, 0.5)  # a full tie keeps the correction
+    mine, theirs = ((p, Metrics.of(p >= 0.5, truth)) for p in (own, correction))
+    assert _better(mine, theirs, truth)
+    assert not _better(theirs, mine, truth)
+    assert not _better(mine, mine, truth)  # a full tie keeps the correction
 
 
 @pytest.mark.parametrize("form", ["base", "new"])
@@ -285,7 +286,7 @@ def test_past_leave_one_out_a_retrain_keeps_its_form(form: str) -> None:
     found = yes("coffee", "cat", 40) + no("chelsea", "cat", 40, t0=100)
     last = train(found[:-1], label="cat", kind=form, model_sha256=SHA, now=1.0)  # type: ignore[arg-type]
     report = evaluate(found, kind="base", threshold=0.5, start=last)
-    assert (report.protocol, report.trains) == ("time-ordered split", form)
+    assert (report.protocol, report.head_kind) == ("time-ordered split", form)
     _, tested, scores = held_out_scores(found, form, last)  # type: ignore[arg-type]
     expected = Metrics.of(scores >= 0.5, np.array([a.positive for a in found])[tested])
     assert report.personal == expected
@@ -296,7 +297,7 @@ def test_a_report_stored_before_forms_were_chosen_trains_its_labels_kind() -> No
     for kind in ("base", "new"):
         data = evaluate(found, kind=kind, threshold=0.6).to_dict()
         del data["head_kind"]
-        assert Report.from_dict(data).trains == kind
+        assert Report.from_dict(data).head_kind == kind
     with pytest.raises(CorruptLearnedError):
         Report.from_dict({**data, "head_kind": "other"})
 

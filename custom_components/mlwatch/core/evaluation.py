@@ -100,16 +100,9 @@ class Report:
     personal: Metrics
     base: Metrics | None  # None for a new label
     state: State
+    head_kind: Kind  # the form to train (`learning.Head.kind`): a base label's evaluation chooses
     precision_target: float = DEFAULT_PRECISION_TARGET
     suggested_threshold: float | None = None  # reaches the target on these answers
-    head_kind: Kind | None = None  # the form chosen (`learning.Head.kind`); None: the label's
-
-    @property
-    def trains(self) -> Kind:
-        """The kind of head to train: the chosen form, else the label's own."""
-        if self.head_kind is not None:
-            return self.head_kind
-        return "new" if self.base is None else "base"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able form."""
@@ -122,11 +115,11 @@ class Report:
             *("positives", "negatives", "protocol", "threshold", "personal", "base", "state"),
             *("precision_target", "suggested_threshold"),
         )
-        # A report stored before the forms were chosen has no head_kind: its label's kind.
         if not isinstance(data, dict) or set(data) - {"head_kind"} != set(names):
             raise CorruptLearnedError("a report has missing or unknown fields")
-        head_kind = data.get("head_kind")
-        if head_kind is not None and head_kind not in KINDS:
+        # A report stored before the forms were chosen has no head_kind: its label's kind.
+        head_kind = data.get("head_kind", "new" if data["base"] is None else "base")
+        if head_kind not in KINDS:
             raise CorruptLearnedError(f"a report's head kind {head_kind!r} is unknown")
         counts = (data["positives"], data["negatives"])
         if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts):
@@ -147,9 +140,9 @@ class Report:
             personal=Metrics.from_dict(data["personal"]),
             base=base,
             state=data["state"],
+            head_kind=head_kind,
             precision_target=float(data["precision_target"]),
             suggested_threshold=None if suggested is None else float(suggested),
-            head_kind=head_kind,
         )
 
 
@@ -187,7 +180,10 @@ def held_out_scores(
 
 
 def average_precision(scores: np.ndarray[Any, Any], truth: np.ndarray[Any, Any]) -> float:
-    """Precision averaged over the positives' ranks: how well the scores order, at any threshold."""
+    """Precision averaged over the positives' ranks: how well the scores order, at any threshold.
+
+    Equal scores rank in answer order (a stable sort), so equal scores give equal precision.
+    """
     positive = np.asarray(truth, dtype=bool)
     if not positive.any():
         return 0.0
@@ -196,17 +192,17 @@ def average_precision(scores: np.ndarray[Any, Any], truth: np.ndarray[Any, Any])
     return float(np.mean(np.arange(1, len(ranks) + 1) / ranks))
 
 
-def _better(
-    scores: FloatArray, than: FloatArray, truth: np.ndarray[Any, Any], threshold: float
-) -> bool:
-    """Whether held-out `scores` beat `than`: on F1 at the threshold, then on average precision."""
+Scored = tuple[FloatArray, Metrics]  # held-out scores and their metrics at the threshold
+
+
+def _better(scores: Scored, than: Scored, truth: np.ndarray[Any, Any]) -> bool:
+    """Whether held-out scores (and their metrics) beat `than`'s: on F1, then average precision."""
     # Not on log-likelihood: a new label's head weighs both classes the same, which moves its
     # probabilities by design, so the likelihood of unbalanced answers favours the correction.
-    # Average precision ranks, and that shift leaves the ranks alone.
-    mine, theirs = Metrics.of(scores >= threshold, truth), Metrics.of(than >= threshold, truth)
-    if mine.f1 != theirs.f1:
-        return mine.f1 > theirs.f1
-    return average_precision(scores, truth) > average_precision(than, truth)
+    # Average precision ranks, and that shift leaves the ranks alone. A full tie keeps `than`.
+    if scores[1].f1 != than[1].f1:
+        return scores[1].f1 > than[1].f1
+    return average_precision(scores[0], truth) > average_precision(than[0], truth)
 
 
 def suggest_threshold(
@@ -242,19 +238,19 @@ def evaluate(
         nothing = Metrics.of(np.zeros(0), np.zeros(0))
         base = Metrics.of(base_all, truth) if kind == "base" else None
         return Report(
-            *(positives, negatives, "none", threshold, nothing, base, "learning"),
+            *(positives, negatives, "none", threshold, nothing, base, "learning", kind),
             precision_target=precision_target,
         )
     forms: list[Kind] = [kind]
     if kind == "base":  # the forms a base label compares (see the module)
         forms = [start.kind] if start is not None and len(answers) > LOO_MAX else ["base", "new"]
     protocol, tested, scores = held_out_scores(answers, forms[0], start)
-    head_kind = forms[0]
+    head_kind, personal = forms[0], Metrics.of(scores >= threshold, truth[tested])
     for other in forms[1:]:  # the same answers are tested: the protocol depends on their times
         _, _, own = held_out_scores(answers, other, start)
-        if _better(own, scores, truth[tested], threshold):
-            scores, head_kind = own, other
-    personal = Metrics.of(scores >= threshold, truth[tested])
+        mine = Metrics.of(own >= threshold, truth[tested])
+        if _better((own, mine), (scores, personal), truth[tested]):
+            scores, head_kind, personal = own, other, mine
     if kind == "base":
         base = Metrics.of(base_all[tested], truth[tested])
         state: State = "active" if personal.f1 > base.f1 else "shadow"
@@ -265,8 +261,7 @@ def evaluate(
     deciding = base_scores[tested] if kind == "base" and state != "active" else scores
     suggested = suggest_threshold(deciding, truth[tested], precision_target)
     return Report(
-        *(positives, negatives, protocol, threshold, personal, base, state),
+        *(positives, negatives, protocol, threshold, personal, base, state, head_kind),
         precision_target=precision_target,
         suggested_threshold=suggested,
-        head_kind=head_kind,
     )
