@@ -178,7 +178,7 @@ class Learner(CameraHelper):
         """Executor: answers → evaluation → a new version per label; None when nothing changed."""
         # numpy: imported only where learning runs, never on HA OS's remote path without it.
         from .core.answered import answers_for
-        from .core.evaluation import evaluate
+        from .core.evaluation import assess
         from .core.learning import train
 
         seen = (len(rows), max((float(r["time"]) for r in rows), default=0.0))
@@ -202,7 +202,7 @@ class Learner(CameraHelper):
             start = last.get(label)  # Newton from the last version: the same optimum, sooner
             if start is not None and start.model_sha256 != self.embedding_space:
                 start = None
-            report = evaluate(
+            report, begin = assess(
                 answers,
                 kind=kind,
                 threshold=self._threshold(label),
@@ -215,7 +215,7 @@ class Learner(CameraHelper):
                 kind=report.head_kind,  # a base label's evaluation chose the form
                 model_sha256=self.embedding_space,
                 now=time.time(),
-                start=start,
+                start=begin,
             )
             version = store.save(self.camera, head, report)
             _LOGGER.debug(

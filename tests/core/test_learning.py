@@ -20,12 +20,13 @@ from custom_components.mlwatch.core.evaluation import (
     Metrics,
     Report,
     _better,
+    assess,
     average_precision,
     evaluate,
     held_out_scores,
     suggest_threshold,
 )
-from custom_components.mlwatch.core.learning import CLIP, Answer, Head, train, weights
+from custom_components.mlwatch.core.learning import CLIP, Answer, Fitted, Head, train, weights
 
 from .learning_frames import frames
 
@@ -161,8 +162,9 @@ def test_held_out_scores_are_calibrated_probabilities() -> None:
         found += no(name, "x", 2)
     from custom_components.mlwatch.core.evaluation import held_out_scores
 
-    protocol, tested, scores = held_out_scores(found, "new")
-    truth = np.array([a.positive for a in found])[tested]
+    held = held_out_scores(found, "new")
+    protocol, scores = held.protocol, held.scores
+    truth = np.array([a.positive for a in found])[held.tested]
     log_loss = -np.mean(np.log(np.where(truth, scores, 1 - scores)))
     brier = np.mean((scores - truth) ** 2)
     assert protocol == "leave-one-out"
@@ -287,8 +289,8 @@ def test_past_leave_one_out_a_retrain_keeps_its_form(form: str) -> None:
     last = train(found[:-1], label="cat", kind=form, model_sha256=SHA, now=1.0)  # type: ignore[arg-type]
     report = evaluate(found, kind="base", threshold=0.5, start=last)
     assert (report.protocol, report.head_kind) == ("time-ordered split", form)
-    _, tested, scores = held_out_scores(found, form, last)  # type: ignore[arg-type]
-    expected = Metrics.of(scores >= 0.5, np.array([a.positive for a in found])[tested])
+    held = held_out_scores(found, form, last)  # type: ignore[arg-type]
+    expected = Metrics.of(held.scores >= 0.5, np.array([a.positive for a in found])[held.tested])
     assert report.personal == expected
 
 
@@ -360,21 +362,32 @@ def test_both_solvers_find_the_same_model() -> None:
     assert (large.scores(x, base) > small.scores(x, base)).all()
 
 
-@pytest.mark.parametrize(("kind", "label"), [("base", "cat"), ("new", "x")])
-def test_from_the_last_version_training_reaches_the_same_model_in_fewer_steps(
-    kind: str, label: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    found = yes("coffee", label, 30) + no("chelsea", label, 30) + no("rocket", label, 20)
-    found = found * 20  # 1600 answers: the primal solver, where a retrain costs the most
-    last = train(found[:-1], label=label, kind=kind, model_sha256=SHA, now=1.0)  # type: ignore[arg-type]
-    steps: list[int] = []
+@pytest.fixture
+def steps(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per conjugate-gradient solve (a Newton step of the primal solver) from here on."""
+    counted: list[int] = []
     solve = logistic._conjugate_gradient
 
-    def counted(*args: Any) -> Any:
-        steps.append(1)
+    def counting(*args: Any) -> Any:
+        counted.append(1)
         return solve(*args)
 
-    monkeypatch.setattr(logistic, "_conjugate_gradient", counted)
+    monkeypatch.setattr(logistic, "_conjugate_gradient", counting)
+    return counted
+
+
+def many(label: str) -> list[Answer]:
+    """1600 answers: a time-ordered split, and the primal solver, where a retrain costs the most."""
+    return (yes("coffee", label, 30) + no("chelsea", label, 30) + no("rocket", label, 20)) * 20
+
+
+@pytest.mark.parametrize(("kind", "label"), [("base", "cat"), ("new", "x")])
+def test_from_the_last_version_training_reaches_the_same_model_in_fewer_steps(
+    kind: str, label: str, steps: list[int]
+) -> None:
+    found = many(label)
+    last = train(found[:-1], label=label, kind=kind, model_sha256=SHA, now=1.0)  # type: ignore[arg-type]
+    steps.clear()
     cold = train(found, label=label, kind=kind, model_sha256=SHA, now=2.0)  # type: ignore[arg-type]
     cold_steps, steps[:] = len(steps), []
     warm = train(found, label=label, kind=kind, model_sha256=SHA, now=2.0, start=last)  # type: ignore[arg-type]
@@ -392,9 +405,30 @@ def test_a_split_started_from_a_head_that_saw_its_test_scores_it_as_a_cold_start
     saw_all = trained(found, "cat")
     cold = held_out_scores(found, "base")
     warm = held_out_scores(found, "base", start=saw_all)
-    assert cold[0] == warm[0] == "time-ordered split"
-    assert (cold[1] == warm[1]).all()
-    assert np.abs(cold[2] - warm[2]).max() < 1e-3
+    assert cold.protocol == warm.protocol == "time-ordered split"
+    assert (cold.tested == warm.tested).all()
+    assert np.abs(cold.scores - warm.scores).max() < 1e-3
+
+
+@pytest.mark.parametrize(("kind", "label"), [("base", "cat"), ("new", "x")])
+def test_with_nothing_to_start_from_training_starts_from_the_split_and_gets_as_far(
+    kind: str, label: str, steps: list[int]
+) -> None:
+    found = many(label)
+    report, begin = assess(found, kind=kind, threshold=0.6)  # type: ignore[arg-type]
+    assert isinstance(begin, Fitted)
+    assert begin.theta.size == 1280 + (2 if report.head_kind == "base" else 1)
+    named = {"label": label, "kind": report.head_kind, "model_sha256": SHA, "now": 2.0}
+    steps.clear()
+    cold = train(found, **named)  # type: ignore[arg-type]
+    cold_steps, steps[:] = len(steps), []
+    warm = train(found, **named, start=begin)  # type: ignore[arg-type]
+    assert len(steps) < cold_steps
+    x, base = held_out("coffee", "cat", 10)
+    assert np.abs(warm.scores(x, base) - cold.scores(x, base)).max() < 1e-3
+    # Where the last version is known, it stays the start: it saw all but the newest answer.
+    last = train(found[:-1], **named)  # type: ignore[arg-type]
+    assert assess(found, kind=kind, threshold=0.6, start=last)[1] is last  # type: ignore[arg-type]
 
 
 # Answers from verdict rows ----------------------------------------------------------------------

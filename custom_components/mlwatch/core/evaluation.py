@@ -24,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .errors import CorruptLearnedError
-from .learning import KINDS, Answer, FloatArray, Head, Kind, arrays, fit
+from .learning import KINDS, Answer, Fitted, FloatArray, Head, Kind, arrays, fit
 
 State = Literal["learning", "shadow", "active"]
 STATES = ("learning", "shadow", "active")
@@ -152,10 +152,18 @@ def _ready(positives: int, negatives: int, kind: Kind) -> bool:
     return positives >= MIN_NEW_POSITIVES and negatives >= MIN_NEW_NEGATIVES
 
 
-def held_out_scores(
-    answers: Sequence[Answer], kind: Kind, start: Head | None = None
-) -> tuple[str, np.ndarray[Any, Any], FloatArray]:
-    """The protocol, the tested answers' indices and their held-out personal scores."""
+@dataclass(frozen=True)
+class HeldOut:
+    """A protocol's held-out personal scores of the tested answers."""
+
+    protocol: str
+    tested: np.ndarray[Any, Any]  # the tested answers' indices
+    scores: FloatArray
+    fitted: Fitted | None  # the split's fit on the other answers; None for leave-one-out
+
+
+def held_out_scores(answers: Sequence[Answer], kind: Kind, start: Head | None = None) -> HeldOut:
+    """The held-out personal scores of `answers` by the protocol their number calls for."""
     x, logits, y = arrays(answers, kind)
     n = len(answers)
     if n <= LOO_MAX:
@@ -164,7 +172,7 @@ def held_out_scores(
             keep = np.arange(n) != i
             fitted = fit(x[keep], logits[keep], y[keep], kind)
             scores[i] = fitted.predict(x[i : i + 1], logits[i : i + 1], kind)[0]
-        return "leave-one-out", np.arange(n), scores
+        return HeldOut("leave-one-out", np.arange(n), scores, None)
     times = np.array([a.time for a in answers])
     test: list[int] = []
     for cls in (1.0, 0.0):
@@ -176,7 +184,8 @@ def held_out_scores(
     # Newton may start from a head that saw the tested answers: the optimum does not depend on
     # where it starts (`fit`), so the held-out scores are those of a cold start, only sooner.
     fitted = fit(x[train], logits[train], y[train], kind, start)
-    return "time-ordered split", tested, fitted.predict(x[tested], logits[tested], kind)
+    scores = fitted.predict(x[tested], logits[tested], kind)
+    return HeldOut("time-ordered split", tested, scores, fitted)
 
 
 def average_precision(scores: np.ndarray[Any, Any], truth: np.ndarray[Any, Any]) -> float:
@@ -230,6 +239,24 @@ def evaluate(
     start: Head | None = None,
 ) -> Report:
     """Evaluate a label's personal model on held-out answers (deterministic; `start` as `fit`)."""
+    return assess(
+        answers, kind=kind, threshold=threshold, precision_target=precision_target, start=start
+    )[0]
+
+
+def assess(
+    answers: Sequence[Answer],
+    *,
+    kind: Kind,
+    threshold: float,
+    precision_target: float = DEFAULT_PRECISION_TARGET,
+    start: Head | None = None,
+) -> tuple[Report, Head | Fitted | None]:
+    """`evaluate`'s report, and where training on all the answers best starts Newton from.
+
+    That is `start` when there is one (it saw all but the newest answers), else the time-ordered
+    split's fit of the chosen form on two thirds of them, else (leave-one-out) nothing.
+    """
     truth = np.array([a.positive for a in answers], dtype=bool)
     positives, negatives = int(truth.sum()), int((~truth).sum())
     base_scores = np.array([a.base_score or 0.0 for a in answers])
@@ -237,20 +264,23 @@ def evaluate(
     if not _ready(positives, negatives, kind):
         nothing = Metrics.of(np.zeros(0), np.zeros(0))
         base = Metrics.of(base_all, truth) if kind == "base" else None
-        return Report(
+        learning = Report(
             *(positives, negatives, "none", threshold, nothing, base, "learning", kind),
             precision_target=precision_target,
         )
+        return learning, start
     forms: list[Kind] = [kind]
     if kind == "base":  # the forms a base label compares (see the module)
         forms = [start.kind] if start is not None and len(answers) > LOO_MAX else ["base", "new"]
-    protocol, tested, scores = held_out_scores(answers, forms[0], start)
-    head_kind, personal = forms[0], Metrics.of(scores >= threshold, truth[tested])
+    held = held_out_scores(answers, forms[0], start)
+    tested = held.tested
+    head_kind, personal = forms[0], Metrics.of(held.scores >= threshold, truth[tested])
     for other in forms[1:]:  # the same answers are tested: the protocol depends on their times
-        _, _, own = held_out_scores(answers, other, start)
-        mine = Metrics.of(own >= threshold, truth[tested])
-        if _better((own, mine), (scores, personal), truth[tested]):
-            scores, head_kind, personal = own, other, mine
+        own = held_out_scores(answers, other, start)
+        mine = Metrics.of(own.scores >= threshold, truth[tested])
+        if _better((own.scores, mine), (held.scores, personal), truth[tested]):
+            held, head_kind, personal = own, other, mine
+    scores = held.scores
     if kind == "base":
         base = Metrics.of(base_all[tested], truth[tested])
         state: State = "active" if personal.f1 > base.f1 else "shadow"
@@ -260,8 +290,9 @@ def evaluate(
     # The threshold for the scores that decide: the base model's while it does.
     deciding = base_scores[tested] if kind == "base" and state != "active" else scores
     suggested = suggest_threshold(deciding, truth[tested], precision_target)
-    return Report(
-        *(positives, negatives, protocol, threshold, personal, base, state, head_kind),
+    report = Report(
+        *(positives, negatives, held.protocol, threshold, personal, base, state, head_kind),
         precision_target=precision_target,
         suggested_threshold=suggested,
     )
+    return report, start if start is not None else held.fitted

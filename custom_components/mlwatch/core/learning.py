@@ -231,7 +231,7 @@ class Fitted:
 
 
 def fit(
-    p: FloatArray, logits: FloatArray, y: FloatArray, kind: Kind, start: Head | None = None
+    p: FloatArray, logits: FloatArray, y: FloatArray, kind: Kind, start: Head | Fitted | None = None
 ) -> Fitted:
     """The MAP head for `raw` embeddings p, base log-odds and labels y in {0, 1}, from `start`."""
     mean, var = _prior(p.shape[1], kind)
@@ -248,7 +248,9 @@ def fit(
     # The prior makes the objective strictly convex: the optimum is the same from any start, and
     # from the label's last version (all but the newest answers) it is a Newton step or two away.
     theta = mean.copy()
-    if start is not None and start.kind == kind and start.weights.size == p.shape[1]:
+    if isinstance(start, Fitted) and start.theta.size == mean.size:
+        theta = start.theta.copy()  # fitted on some of these answers: a step or two away
+    elif isinstance(start, Head) and start.kind == kind and start.weights.size == p.shape[1]:
         extra = [start.base_weight, start.bias] if kind == "base" else [start.bias]
         theta = np.concatenate([start.weights.astype(np.float64), extra])
     elif kind == "new":  # the optimum does not depend on it; Newton gets there in fewer steps
@@ -290,7 +292,7 @@ def train(
     model_sha256: str,
     now: float,
     dims: int = 0,
-    start: Head | None = None,
+    start: Head | Fitted | None = None,
 ) -> Head:
     """The MAP head for `label` from `answers` (from `start`); with none, the base model or 0.5."""
     if answers:
