@@ -191,7 +191,7 @@ def held_out_scores(answers: Sequence[Answer], kind: Kind, start: Head | None = 
 def average_precision(scores: np.ndarray[Any, Any], truth: np.ndarray[Any, Any]) -> float:
     """Precision averaged over the positives' ranks: how well the scores order, at any threshold.
 
-    Equal scores rank in answer order (a stable sort), so equal scores give equal precision.
+    Equal scores rank in answer order (a stable sort): two forms that score alike tie exactly.
     """
     positive = np.asarray(truth, dtype=bool)
     if not positive.any():
