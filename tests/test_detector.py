@@ -30,7 +30,7 @@ from custom_components.mlwatch.const import (
 )
 from tests import FakeCamera, burst, start, submit
 from tests.const import CAMERA, EMPTY
-from tests.test_learning import MISO, call, cats, others, taught, watch_miso
+from tests.teaching import MISO, call, cats, others, taught, watch_miso
 
 PERSON = "astronaut"
 

@@ -49,6 +49,20 @@ def test_no_module_reaches_back_up(module: str, forbidden: set[str]) -> None:
     assert not _imports(module) & forbidden
 
 
+def test_no_test_module_imports_another() -> None:
+    # tests/__init__.py and the helper modules beside it are what test modules share.
+    tests = Path(__file__).parent
+    bad = []
+    for path in sorted(tests.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            mine = [n for n in names if n.startswith("tests.")]
+            bad += [f"{path.name}: {n}" for n in mine if n.rpartition(".")[2].startswith("test_")]
+    assert bad == []
+
+
 def test_the_architecture_page_names_every_module() -> None:
     page = (COMPONENT.parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
     modules = [p.name for p in (*COMPONENT.glob("*.py"), *COMPONENT.glob("core/*.py"))]

@@ -10,7 +10,7 @@ from live_hass import LiveHass, show
 from PIL import Image
 
 from custom_components.mlwatch.annotate import BOX_COLOUR
-from tests.e2e.test_live import CAMERA, Events, add_camera, frames, wait_loaded
+from tests.e2e.steps import CAMERA, Events, add_camera, frames, wait_loaded
 
 pytestmark = pytest.mark.e2e
 

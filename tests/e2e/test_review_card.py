@@ -13,7 +13,7 @@ from live_hass import LiveHass, show
 from playwright.async_api import Locator, Page, expect
 
 from tests.e2e.browser import DESKTOP, PHONE, chromium, logged_in, shot
-from tests.e2e.test_live import CAMERA, Events, frames, ring, setup_watch
+from tests.e2e.steps import CAMERA, Events, frames, ring, setup_watch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 UNDO_S = 6  # the card's undo window (frontend/src/queue.ts)

@@ -11,7 +11,7 @@ from live_hass import LiveHass, show
 
 from devtools.server import ServerProcess
 from tests.const import KEY
-from tests.e2e.test_live import CAMERA, Events, add_camera, confirm, frames, ring, setup_watch
+from tests.e2e.steps import CAMERA, Events, add_camera, confirm, frames, ring, setup_watch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.no_local_runtime]
 
