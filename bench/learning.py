@@ -527,6 +527,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         f"{platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}; "
         f"core/learning.py sha256 {_digest(modules['learning'])}, "
+        f"head.py {_digest(importlib.import_module('mlwatch_core.head'))}, "
         f"logistic.py {_digest(importlib.import_module('mlwatch_core.logistic'))}, "
         f"evaluation.py {_digest(modules['evaluation'])}"
     )

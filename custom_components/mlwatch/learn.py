@@ -27,8 +27,8 @@ from .snapshot import LabelLearning
 
 if TYPE_CHECKING:
     from .core.evaluation import Report
+    from .core.head import Head, Kind
     from .core.learned import LearnedStore
-    from .core.learning import Head, Kind
     from .core.result import Result, Vector
 
 _LOGGER = logging.getLogger(__name__)

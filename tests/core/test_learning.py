@@ -26,7 +26,8 @@ from custom_components.mlwatch.core.evaluation import (
     held_out_scores,
     suggest_threshold,
 )
-from custom_components.mlwatch.core.learning import CLIP, Answer, Fitted, Head, train, weights
+from custom_components.mlwatch.core.head import CLIP, Head
+from custom_components.mlwatch.core.learning import Answer, Fitted, train, weights
 
 from .learning_frames import frames
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from custom_components.mlwatch.core.learning import _design, _prior, base_logits, unit_rows
+from custom_components.mlwatch.core.head import base_logits, unit_rows
+from custom_components.mlwatch.core.learning import _design, _prior
 from custom_components.mlwatch.core.logistic import FloatArray, fit_dual, fit_primal, sigmoid
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from .learning import Answer, number, unit_rows
+from .head import number, unit_rows
+from .learning import Answer
 
 
 def _true_label(row: Mapping[str, str]) -> str | None:

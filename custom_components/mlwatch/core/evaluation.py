@@ -24,7 +24,9 @@ from typing import Any, Literal
 import numpy as np
 
 from .errors import CorruptLearnedError
-from .learning import KINDS, Answer, Fitted, FloatArray, Head, Kind, arrays, fit
+from .head import KINDS, Head, Kind
+from .learning import Answer, Fitted, arrays, fit
+from .logistic import FloatArray
 
 State = Literal["learning", "shadow", "active"]
 STATES = ("learning", "shadow", "active")

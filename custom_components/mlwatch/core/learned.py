@@ -25,7 +25,7 @@ from typing import Any
 from .errors import CorruptLearnedError, DatasetError
 from .evaluation import Report
 from .files import atomic_write, os_error
-from .learning import Head
+from .head import Head
 
 _LOGGER = logging.getLogger(__name__)
 
