@@ -2,7 +2,7 @@
 
 # numpy and flatbuffers only local inference needs. HA's own camera imports numpy, so they stay
 # installed, and mlwatch alone is refused them: that proves the remote path imports neither.
-# Learning is numpy by nature and HA OS has numpy: its four modules alone may import it.
+# Learning is numpy by nature and HA OS has numpy: its modules alone may import it.
 
 import builtins
 import importlib.abc
@@ -15,7 +15,7 @@ _NOT_FOR_MLWATCH = {"numpy", "flatbuffers"}
 _MLWATCH = "custom_components.mlwatch"
 _LEARNING = {
     f"{_MLWATCH}.core.{name}"
-    for name in ("learning", "logistic", "evaluation", "learned", "answered")
+    for name in ("head", "learning", "logistic", "evaluation", "learned", "answered")
 }
 _import = builtins.__import__
 
