@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from custom_components.mlwatch.core import logistic
 from custom_components.mlwatch.core.answered import answers_for, near_duplicate
 from custom_components.mlwatch.core.errors import CorruptLearnedError, MlwatchError
 from custom_components.mlwatch.core.evaluation import (
@@ -30,6 +29,7 @@ from custom_components.mlwatch.core.head import CLIP, Head
 from custom_components.mlwatch.core.learning import Answer, Fitted, train, weights
 
 from .learning_frames import frames
+from .solver_counts import counted, counted_inversions
 
 SHA = "ab" * 32
 OTHERS = ("chelsea", "astronaut", "rocket", "camera", "brick")
@@ -366,15 +366,7 @@ def test_both_solvers_find_the_same_model() -> None:
 @pytest.fixture
 def steps(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """One entry per conjugate-gradient solve (a Newton step of the primal solver) from here on."""
-    counted: list[int] = []
-    solve = logistic._conjugate_gradient
-
-    def counting(*args: Any) -> Any:
-        counted.append(1)
-        return solve(*args)
-
-    monkeypatch.setattr(logistic, "_conjugate_gradient", counting)
-    return counted
+    return counted(monkeypatch, "_conjugate_gradient")
 
 
 def many(label: str) -> list[Answer]:
@@ -427,9 +419,30 @@ def test_with_nothing_to_start_from_training_starts_from_the_split_and_gets_as_f
     assert len(steps) < cold_steps
     x, base = held_out("coffee", "cat", 10)
     assert np.abs(warm.scores(x, base) - cold.scores(x, base)).max() < 1e-3
-    # Where the last version is known, it stays the start: it saw all but the newest answer.
+    # With few answers (leave-one-out) there is no split: the last version is the start.
+    few = found[:40]
+    previous = train(few[:-1], **named)  # type: ignore[arg-type]
+    assert assess(few, kind=kind, threshold=0.6, start=previous)[1] is previous  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("kind", "label"), [("base", "cat"), ("new", "x")])
+def test_the_retrain_after_one_more_answer_inverts_one_hessian_not_two(
+    kind: str, label: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found = many(label) * 2  # the split trains on more answers than weights: the primal solver
+    named = {"label": label, "kind": kind, "model_sha256": SHA, "now": 2.0}
     last = train(found[:-1], **named)  # type: ignore[arg-type]
-    assert assess(found, kind=kind, threshold=0.6, start=last)[1] is last  # type: ignore[arg-type]
+    cold = train(found, **named)  # type: ignore[arg-type]
+    inversions = counted_inversions(monkeypatch)
+    report, near = assess(found, kind=kind, threshold=0.6, start=last)  # type: ignore[arg-type]
+    assert report.head_kind == kind
+    assert isinstance(near, Fitted)
+    assert near.inverse is not None
+    assert len(inversions) == 1  # the split's
+    again = train(found, **named, start=near)  # type: ignore[arg-type]
+    assert len(inversions) == 1  # the training steers by the split's
+    x, base = held_out("coffee", "cat", 10)
+    assert np.abs(again.scores(x, base) - cold.scores(x, base)).max() < 1e-3
 
 
 # Answers from verdict rows ----------------------------------------------------------------------

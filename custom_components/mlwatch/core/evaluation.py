@@ -256,8 +256,8 @@ def assess(
 ) -> tuple[Report, Head | Fitted | None]:
     """`evaluate`'s report, and where training on all the answers best starts Newton from.
 
-    That is `start` when there is one (it saw all but the newest answers), else the time-ordered
-    split's fit of the chosen form on two thirds of them, else (leave-one-out) nothing.
+    Past leave-one-out that is the time-ordered split's fit of the chosen form (on two thirds of
+    the answers, from `start`), whose inverted Hessian also steers the training; else `start`.
     """
     truth = np.array([a.positive for a in answers], dtype=bool)
     positives, negatives = int(truth.sum()), int((~truth).sum())
@@ -297,4 +297,4 @@ def assess(
         precision_target=precision_target,
         suggested_threshold=suggested,
     )
-    return report, start if start is not None else held.fitted
+    return report, start if held.fitted is None else held.fitted

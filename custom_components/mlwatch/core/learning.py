@@ -20,7 +20,7 @@ every frame.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -79,6 +79,8 @@ class Fitted:
 
     theta: FloatArray
     center: FloatArray
+    # The primal solver's last inverted Hessian: a fit of nearly the same answers may steer by it.
+    inverse: FloatArray | None = field(default=None, repr=False, compare=False)
 
     def predict(self, embeddings: FloatArray, logits: FloatArray, kind: Kind) -> FloatArray:
         """Probabilities for `raw` (n, d) embeddings and their base log-odds."""
@@ -107,15 +109,16 @@ def fit(
         return Fitted(fit_dual(phi, y, mean, var, c), center)
     # The prior makes the objective strictly convex: the optimum is the same from any start, and
     # from the label's last version (all but the newest answers) it is a Newton step or two away.
-    theta = mean.copy()
+    theta, inverse = mean.copy(), None
     if isinstance(start, Fitted) and start.theta.size == mean.size:
-        theta = start.theta.copy()  # fitted on some of these answers: a step or two away
+        theta, inverse = start.theta.copy(), start.inverse  # fitted on most of these answers
     elif isinstance(start, Head) and start.kind == kind and start.weights.size == p.shape[1]:
         extra = [start.base_weight, start.bias] if kind == "base" else [start.bias]
         theta = np.concatenate([start.weights.astype(np.float64), extra])
     elif kind == "new":  # the optimum does not depend on it; Newton gets there in fewer steps
         theta[-1] = float(base_logits([float(np.average(y, weights=c))])[0])
-    return Fitted(fit_primal(phi, y, mean, var, theta, c=c), center)
+    solved = fit_primal(phi, y, mean, var, theta, c=c, inverse=inverse)
+    return Fitted(solved.theta, center, solved.inverse)
 
 
 def arrays(answers: Sequence[Answer], kind: Kind) -> tuple[FloatArray, FloatArray, FloatArray]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -106,6 +107,14 @@ def _conjugate_gradient(
     return x, CG_LIMIT
 
 
+@dataclass(frozen=True)
+class Solution:
+    """The MAP θ, and the inverted Hessian that steered its last step: a fit nearby may reuse it."""
+
+    theta: FloatArray
+    inverse: FloatArray
+
+
 def fit_primal(
     phi: FloatArray,
     y: FloatArray,
@@ -114,8 +123,13 @@ def fit_primal(
     start: FloatArray,
     *,
     c: FloatArray | float = 1.0,
-) -> FloatArray:
-    """The MAP θ by Newton on the parameters (n ≥ their number), steps by conjugate gradients."""
+    inverse: FloatArray | None = None,
+) -> Solution:
+    """The MAP θ by Newton on the parameters (n ≥ their number), steps by conjugate gradients.
+
+    `inverse` (a nearby fit's) steers the first steps instead of a new inversion: it only
+    preconditions, so the optimum is the same, and a poor one is rebuilt as any other is.
+    """
     precision = 1.0 / var
     phi32 = phi.astype(np.float32)  # the products only steer: float32 halves their cost
 
@@ -125,13 +139,16 @@ def fit_primal(
 
     theta = start.copy()
     current = psi(theta)
-    inverse: FloatArray | None = None
+    if inverse is not None and inverse.shape != (len(start), len(start)):
+        inverse = None
+    steering: FloatArray  # set by the first step: there is always one
     for _ in range(MAX_ITERATIONS):
         p = sigmoid(phi @ theta)
         w = c * p * (1.0 - p)
         grad = phi.T @ (c * (y - p)) - precision * (theta - mean)
         if inverse is None:
             inverse = _inverse_hessian(phi32, w, precision)
+        steering = inverse
         w32 = w.astype(np.float32)
 
         def product(v: FloatArray, w32: np.ndarray[Any, Any] = w32) -> FloatArray:
@@ -148,4 +165,4 @@ def fit_primal(
         while (trial := psi(theta + scale * step)) < current and scale > 1e-6:
             scale *= 0.5  # a full Newton step can overshoot on separable answers
         theta, current = theta + scale * step, trial
-    return theta
+    return Solution(theta, steering)
