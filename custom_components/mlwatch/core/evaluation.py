@@ -102,7 +102,7 @@ class Report:
     personal: Metrics
     base: Metrics | None  # None for a new label
     state: State
-    head_kind: Kind  # the form to train (`learning.Head.kind`): a base label's evaluation chooses
+    head_kind: Kind  # the form to train (`head.Head.kind`): a base label's evaluation chooses
     precision_target: float = DEFAULT_PRECISION_TARGET
     suggested_threshold: float | None = None  # reaches the target on these answers
 
