@@ -22,6 +22,6 @@ def counted(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
     return calls
 
 
-def counted_inversions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """One entry per inverted Hessian from here on."""
-    return counted(monkeypatch, "_inverse_hessian")
+def counted_sketches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per preconditioner sketched from here on."""
+    return counted(monkeypatch, "_approximate_inverse")

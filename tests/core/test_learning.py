@@ -29,7 +29,7 @@ from custom_components.mlwatch.core.head import CLIP, Head
 from custom_components.mlwatch.core.learning import Answer, Fitted, train, weights
 
 from .learning_frames import frames
-from .solver_counts import counted, counted_inversions
+from .solver_counts import counted, counted_sketches
 
 SHA = "ab" * 32
 OTHERS = ("chelsea", "astronaut", "rocket", "camera", "brick")
@@ -426,21 +426,21 @@ def test_with_nothing_to_start_from_training_starts_from_the_split_and_gets_as_f
 
 
 @pytest.mark.parametrize(("kind", "label"), [("base", "cat"), ("new", "x")])
-def test_the_retrain_after_one_more_answer_inverts_one_hessian_not_two(
+def test_the_retrain_after_one_more_answer_sketches_one_preconditioner_not_two(
     kind: str, label: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     found = many(label) * 2  # the split trains on more answers than weights: the primal solver
     named = {"label": label, "kind": kind, "model_sha256": SHA, "now": 2.0}
     last = train(found[:-1], **named)  # type: ignore[arg-type]
     cold = train(found, **named)  # type: ignore[arg-type]
-    inversions = counted_inversions(monkeypatch)
+    sketches = counted_sketches(monkeypatch)
     report, near = assess(found, kind=kind, threshold=0.6, start=last)  # type: ignore[arg-type]
     assert report.head_kind == kind
     assert isinstance(near, Fitted)
-    assert near.inverse is not None
-    assert len(inversions) == 1  # the split's
+    assert near.preconditioner is not None
+    assert len(sketches) == 1  # the split's
     again = train(found, **named, start=near)  # type: ignore[arg-type]
-    assert len(inversions) == 1  # the training steers by the split's
+    assert len(sketches) == 1  # the training steers by the split's
     x, base = held_out("coffee", "cat", 10)
     assert np.abs(again.scores(x, base) - cold.scores(x, base)).max() < 1e-3
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from custom_components.mlwatch.core import logistic
 from custom_components.mlwatch.core.head import base_logits, unit_rows
 from custom_components.mlwatch.core.learning import _design, _prior
-from custom_components.mlwatch.core.logistic import FloatArray, fit_dual, fit_primal, sigmoid
+from custom_components.mlwatch.core.logistic import (
+    FloatArray,
+    Preconditioner,
+    fit_dual,
+    fit_primal,
+    sigmoid,
+)
 
-from .solver_counts import counted_inversions
+from .solver_counts import counted_sketches
 
 
 def _problem(n: int, d: int, kind: str, seed: int) -> tuple[FloatArray, ...]:
@@ -63,16 +70,75 @@ def test_whole_weights_count_as_repeated_answers(n: int) -> None:
     assert np.abs(phi @ got - phi @ expected).max() < 1e-3
 
 
-def test_a_nearby_fit_s_inverse_steers_to_the_same_optimum_without_an_inversion(
+def test_a_nearby_fit_s_preconditioner_steers_to_the_same_optimum_without_a_new_sketch(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     phi, y, mean, var = _problem(3000, 300, "new", seed=7)
     most = fit_primal(phi[:2000], y[:2000], mean, var, mean.copy())
     cold = fit_primal(phi, y, mean, var, most.theta)
-    inversions = counted_inversions(monkeypatch)
-    warm = fit_primal(phi, y, mean, var, most.theta, inverse=most.inverse)
-    assert inversions == []
+    sketches = counted_sketches(monkeypatch)
+    warm = fit_primal(phi, y, mean, var, most.theta, preconditioner=most.preconditioner)
+    assert sketches == []
     assert np.abs(phi @ warm.theta - phi @ cold.theta).max() < 1e-3
-    wrong = fit_primal(phi, y, mean, var, most.theta, inverse=np.eye(3))  # another shape: ignored
-    assert len(inversions) == 1
+    other = Preconditioner(np.ones(3), np.zeros((3, 0)), np.zeros(0))  # another shape: ignored
+    wrong = fit_primal(phi, y, mean, var, most.theta, preconditioner=other)
+    assert len(sketches) == 1
     assert np.abs(phi @ wrong.theta - phi @ cold.theta).max() < 1e-3
+
+
+def _hessian(phi: FloatArray, w: FloatArray, var: FloatArray) -> FloatArray:
+    out: FloatArray = (phi * w[:, None]).T @ phi + np.diag(1.0 / var)
+    return out
+
+
+def test_a_sketch_as_wide_as_the_parameters_is_the_exact_inverse() -> None:
+    phi, y, mean, var = _problem(400, 38, "base", seed=5)  # 40 parameters, rank 64 >= 40
+    w = np.random.default_rng(5).uniform(0.0, 0.25, len(y))
+    steer = logistic._approximate_inverse(phi.astype(np.float32), w, 1.0 / var)
+    r = np.random.default_rng(6).normal(size=len(mean))
+    exact = np.linalg.solve(_hessian(phi, w, var), r)
+    assert np.abs(steer(r) - exact).max() < 1e-4 * np.abs(exact).max()
+
+
+def test_a_narrow_sketch_steers_conjugate_gradients_in_a_few_steps() -> None:
+    # Rows whose spectrum decays as an embedding's does (condition ~1e4): rank 64 of 300.
+    rng = np.random.default_rng(9)
+    rotation = np.linalg.qr(rng.normal(size=(299, 299)))[0]
+    rows = (rng.normal(size=(3000, 299)) / np.arange(1, 300) ** 0.75) @ rotation
+    phi = _design(unit_rows(rows + 1.0), np.zeros(3000), "new")
+    _, var = _prior(299, "new")
+    w = rng.uniform(0.05, 0.25, 3000)
+    hessian = _hessian(phi, w, var)
+    b = rng.normal(size=300)
+    prior_only = Preconditioner(var, np.zeros((300, 0)), np.zeros(0))
+    sketched = logistic._approximate_inverse(phi.astype(np.float32), w, 1.0 / var)
+    steps = {
+        name: logistic._conjugate_gradient(lambda v: hessian @ v, b, steer)[1]
+        for name, steer in (("prior", prior_only), ("sketch", sketched))
+    }
+    assert steps["sketch"] * 3 <= steps["prior"]
+    x, _ = logistic._conjugate_gradient(lambda v: hessian @ v, b, sketched)
+    assert np.linalg.norm(hessian @ x - b) <= logistic.CG_TOLERANCE * np.linalg.norm(b)
+
+
+def test_a_failed_factorisation_steers_by_the_prior_and_still_reaches_the_optimum(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    phi, y, mean, var = _problem(3000, 300, "new", seed=9)
+    expected = fit_primal(phi, y, mean, var, mean.copy()).theta
+
+    def failing(_: FloatArray) -> FloatArray:
+        raise np.linalg.LinAlgError("not positive definite")
+
+    monkeypatch.setattr(np.linalg, "cholesky", failing)
+    got = fit_primal(phi, y, mean, var, mean.copy())
+    assert got.preconditioner.basis.shape == (301, 0)
+    assert np.abs(phi @ got.theta - phi @ expected).max() < 1e-3
+
+
+def test_answers_that_weigh_nothing_leave_the_prior_to_steer() -> None:
+    # Every answer fitted with certainty: w = 0, so the Hessian is the prior's precision alone.
+    phi, y, mean, var = _problem(400, 38, "base", seed=10)
+    steer = logistic._approximate_inverse(phi.astype(np.float32), np.zeros(len(y)), 1.0 / var)
+    r = np.random.default_rng(11).normal(size=len(mean))
+    assert np.allclose(steer(r), var * r)

@@ -257,7 +257,7 @@ def assess(
     """`evaluate`'s report, and where training on all the answers best starts Newton from.
 
     Past leave-one-out that is the time-ordered split's fit of the chosen form (on two thirds of
-    the answers, from `start`), whose inverted Hessian also steers the training; else `start`.
+    the answers, from `start`), whose preconditioner also steers the training; else `start`.
     """
     truth = np.array([a.positive for a in answers], dtype=bool)
     positives, negatives = int(truth.sum()), int((~truth).sum())

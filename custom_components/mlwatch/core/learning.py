@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .head import Head, Kind, base_logits, raw, unit_rows
-from .logistic import FloatArray, fit_dual, fit_primal, sigmoid
+from .logistic import FloatArray, Preconditioner, fit_dual, fit_primal, sigmoid
 
 # On unit-norm embeddings a prior w ~ N(0, I/λ) makes the correction w·x at any frame N(0, 1/λ) in
 # log-odds; λ = 1/16 (sd 4) lets a few answers move a frame anywhere in ±8 (0.03 %..99.97 %) but
@@ -79,8 +79,8 @@ class Fitted:
 
     theta: FloatArray
     center: FloatArray
-    # The primal solver's last inverted Hessian: a fit of nearly the same answers may steer by it.
-    inverse: FloatArray | None = field(default=None, repr=False, compare=False)
+    # The primal solver's last preconditioner: a fit of nearly the same answers may steer by it.
+    preconditioner: Preconditioner | None = field(default=None, repr=False, compare=False)
 
     def predict(self, embeddings: FloatArray, logits: FloatArray, kind: Kind) -> FloatArray:
         """Probabilities for `raw` (n, d) embeddings and their base log-odds."""
@@ -109,16 +109,16 @@ def fit(
         return Fitted(fit_dual(phi, y, mean, var, c), center)
     # The prior makes the objective strictly convex: the optimum is the same from any start, and
     # from the label's last version (all but the newest answers) it is a Newton step or two away.
-    theta, inverse = mean.copy(), None
+    theta, steer = mean.copy(), None
     if isinstance(start, Fitted) and start.theta.size == mean.size:
-        theta, inverse = start.theta.copy(), start.inverse  # fitted on most of these answers
+        theta, steer = start.theta.copy(), start.preconditioner  # fitted on most of these answers
     elif isinstance(start, Head) and start.kind == kind and start.weights.size == p.shape[1]:
         extra = [start.base_weight, start.bias] if kind == "base" else [start.bias]
         theta = np.concatenate([start.weights.astype(np.float64), extra])
     elif kind == "new":  # the optimum does not depend on it; Newton gets there in fewer steps
         theta[-1] = float(base_logits([float(np.average(y, weights=c))])[0])
-    solved = fit_primal(phi, y, mean, var, theta, c=c, inverse=inverse)
-    return Fitted(solved.theta, center, solved.inverse)
+    solved = fit_primal(phi, y, mean, var, theta, c=c, preconditioner=steer)
+    return Fitted(solved.theta, center, solved.preconditioner)
 
 
 def arrays(answers: Sequence[Answer], kind: Kind) -> tuple[FloatArray, FloatArray, FloatArray]:

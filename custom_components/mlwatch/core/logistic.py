@@ -4,12 +4,17 @@ Both find the θ that maximises log-likelihood (each answer with a weight) + log
 same optimum. Fewer answers
 than parameters: Newton on the n log-odds (the dual). More: Newton on the parameters, each
 Newton system solved by conjugate gradients (two products with the design matrix a step),
-preconditioned by the inverse of one Hessian, rebuilt only when it steers badly; the d-by-d
-work is then a few inversions, not one solve per step.
+preconditioned by an approximate inverse Hessian from a randomised Nyström sketch of its data
+term (Frangella, Tropp & Udell, SIAM J. Matrix Anal. Appl. 2023), rebuilt only when it steers
+badly. An embedding's Hessian has few large eigenvalues above the prior's, so a sketch of rank
+64 steers about as well as the exact inverse (within 20 % of its conjugate-gradient steps on
+5,000 answers) at a quarter of its cost, and applies in O(d · 64) rather than O(d²);
+bench/README.md measures it.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +29,8 @@ TOLERANCE = 1e-9
 DECREMENT = 1e-6  # the logit of a unit-norm frame is then within ~3e-4 of the optimum's
 CG_TOLERANCE = 1e-3  # relative residual of each Newton system
 CG_LIMIT = 200
-REFRESH_AFTER = 25  # conjugate-gradient steps after which the preconditioner is rebuilt here
+REFRESH_AFTER = 15  # conjugate-gradient steps after which the preconditioner is rebuilt here
+SKETCH_RANK = 64
 
 
 def sigmoid(z: np.ndarray[Any, Any]) -> FloatArray:
@@ -74,23 +80,67 @@ def fit_dual(
     return out
 
 
-def _inverse_hessian(
-    phi32: np.ndarray[Any, Any], w: FloatArray, precision: np.ndarray[Any, Any]
-) -> FloatArray:
-    scaled = phi32 * np.sqrt(w).astype(np.float32)[:, None]
-    hessian = (scaled.T @ scaled).astype(np.float64)  # A.T @ A runs as one syrk
-    hessian[np.diag_indices_from(hessian)] += precision
-    out: FloatArray = np.linalg.inv(hessian).astype(np.float64)
+@functools.cache
+def _sketch(d: int, rank: int) -> np.ndarray[Any, Any]:
+    """A fixed orthonormal d-by-rank test basis: the same preconditioner for the same answers."""
+    basis, _ = np.linalg.qr(np.random.default_rng(0).standard_normal((d, rank)))
+    out: np.ndarray[Any, Any] = basis.astype(np.float32)
+    out.flags.writeable = False  # shared by every sketch of this size
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class Preconditioner:
+    """≈ H⁻¹ = diag(rest) + basis · diag(gain) · basisᵀ: applied in O(d · rank), not O(d²)."""
+
+    rest: FloatArray
+    basis: FloatArray  # d by rank
+    gain: FloatArray
+
+    def __call__(self, r: FloatArray) -> FloatArray:
+        """≈ H⁻¹ r."""
+        out: FloatArray = self.rest * r + self.basis @ (self.gain * (self.basis.T @ r))
+        return out
+
+
+def _approximate_inverse(
+    phi32: np.ndarray[Any, Any], w: FloatArray, precision: np.ndarray[Any, Any]
+) -> Preconditioner:
+    """≈ (Φᵀ W Φ + diag(precision))⁻¹: exact on the sketch's top eigenvectors, scaled elsewhere."""
+    d = phi32.shape[1]
+    root = 1.0 / np.sqrt(precision)  # in the prior's units the Hessian is A + I
+    basis = _sketch(d, min(SKETCH_RANK, d))
+    scaled = phi32 * np.sqrt(w).astype(np.float32)[:, None]
+    root32 = root.astype(np.float32)[:, None]
+    y = (root32 * (scaled.T @ (scaled @ (root32 * basis)))).astype(np.float64)  # A @ basis
+    q = basis.astype(np.float64)
+    # Keeps the core's Cholesky positive definite under float32 rounding, and when A is 0.
+    shift = math.sqrt(d) * float(np.finfo(np.float32).eps) * float(np.linalg.norm(y)) + 1e-12
+    y += shift * q
+    core = q.T @ y
+    try:
+        factor = np.linalg.cholesky(0.5 * (core + core.T))
+        b = np.linalg.solve(factor, y.T).T  # A ≈ b bᵀ
+        squares, v = np.linalg.eigh(b.T @ b)
+    except np.linalg.LinAlgError:  # not in exact arithmetic; the prior alone still steers
+        return Preconditioner(1.0 / precision, np.zeros((d, 0)), np.zeros(0))
+    squares = np.maximum(squares, shift)
+    eigenvalues = squares - shift
+    # (A + I)⁻¹ exactly on A's kept eigenvectors, and 1 / (the smallest kept + 1) off them.
+    floor = 1.0 / (eigenvalues.min() + 1.0)
+    u = root[:, None] * (b @ v) / np.sqrt(squares)  # back from the prior's units
+    return Preconditioner(floor / precision, u, 1.0 / (eigenvalues + 1.0) - floor)
+
+
 def _conjugate_gradient(
-    product: Callable[[FloatArray], FloatArray], b: FloatArray, inverse: FloatArray
+    product: Callable[[FloatArray], FloatArray],
+    b: FloatArray,
+    steer: Callable[[FloatArray], FloatArray],
 ) -> tuple[FloatArray, int]:
-    """Solve H x = b given x ↦ H x, preconditioned by an approximate inverse of H; x, steps."""
+    """Solve H x = b given x ↦ H x, preconditioned by r ↦ ≈ H⁻¹ r; x, steps."""
     x = np.zeros_like(b)
     r = b.copy()
-    z = inverse @ r
+    z = steer(r)
     direction = z.copy()
     rz = float(r @ z)
     stop = CG_TOLERANCE * math.sqrt(float(b @ b))
@@ -101,7 +151,7 @@ def _conjugate_gradient(
         alpha = rz / float(direction @ q)
         x += alpha * direction
         r -= alpha * q
-        z = inverse @ r
+        z = steer(r)
         rz, previous = float(r @ z), rz
         direction = z + (rz / previous) * direction
     return x, CG_LIMIT
@@ -109,10 +159,10 @@ def _conjugate_gradient(
 
 @dataclass(frozen=True)
 class Solution:
-    """The MAP θ, and the inverted Hessian that steered its last step: a fit nearby may reuse it."""
+    """The MAP θ and the preconditioner of its last step, for a fit nearby to reuse."""
 
     theta: FloatArray
-    inverse: FloatArray
+    preconditioner: Preconditioner
 
 
 def fit_primal(
@@ -123,12 +173,12 @@ def fit_primal(
     start: FloatArray,
     *,
     c: FloatArray | float = 1.0,
-    inverse: FloatArray | None = None,
+    preconditioner: Preconditioner | None = None,
 ) -> Solution:
     """The MAP θ by Newton on the parameters (n ≥ their number), steps by conjugate gradients.
 
-    `inverse` (a nearby fit's) steers the first steps instead of a new inversion: it only
-    preconditions, so the optimum is the same, and a poor one is rebuilt as any other is.
+    `preconditioner` (a nearby fit's) steers the first steps instead of a new sketch: it only
+    steers, so the optimum is the same, and a poor one is rebuilt as any other is.
     """
     precision = 1.0 / var
     phi32 = phi.astype(np.float32)  # the products only steer: float32 halves their cost
@@ -139,16 +189,17 @@ def fit_primal(
 
     theta = start.copy()
     current = psi(theta)
-    if inverse is not None and inverse.shape != (len(start), len(start)):
-        inverse = None
-    steering: FloatArray  # set by the first step: there is always one
+    steer = preconditioner
+    if steer is not None and steer.rest.shape != start.shape:
+        steer = None
+    steering: Preconditioner  # set by the first step: there is always one
     for _ in range(MAX_ITERATIONS):
         p = sigmoid(phi @ theta)
         w = c * p * (1.0 - p)
         grad = phi.T @ (c * (y - p)) - precision * (theta - mean)
-        if inverse is None:
-            inverse = _inverse_hessian(phi32, w, precision)
-        steering = inverse
+        if steer is None:
+            steer = _approximate_inverse(phi32, w, precision)
+        steering = steer
         w32 = w.astype(np.float32)
 
         def product(v: FloatArray, w32: np.ndarray[Any, Any] = w32) -> FloatArray:
@@ -156,9 +207,9 @@ def fit_primal(
             out: FloatArray = hv.astype(np.float64) + precision * v
             return out
 
-        step, steps = _conjugate_gradient(product, grad, inverse)
+        step, steps = _conjugate_gradient(product, grad, steer)
         if steps >= REFRESH_AFTER:
-            inverse = None  # the Hessian has moved away from the one it inverts
+            steer = None  # the Hessian has moved away from the one it approximates
         if float(grad @ step) < DECREMENT:  # twice what a full step could still gain, in nats
             break
         scale = 1.0
