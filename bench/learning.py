@@ -378,30 +378,36 @@ def never_answered(
     return out
 
 
+def many_answers(learning: Any, frames: Frames, task: Task, *, count: int, seed: int) -> list[Any]:
+    """`count` answers for a big retrain: the set's frames resampled, with a little noise."""
+    rng = np.random.default_rng(seed)
+    picks = [int(i) for i in rng.choice(task.frames, count)]
+    noise = np.asarray(rng.normal(0, 0.01, frames.embeddings.shape), np.float32)
+    jittered = Frames(frames.embeddings + noise, frames.base, frames.classify_ms)
+    return answers_for(learning, jittered, task, picks)
+
+
 def train_at_scale(
     modules: dict[str, Any], frames: Frames, task: Task, sha256: str, *, count: int, seed: int
 ) -> dict[str, float]:
     """Milliseconds of a retrain on `count` answers (the set's frames resampled, a little noise).
 
     `cold`: with nothing to start from, as after a reset or a model change, or the first retrain
-    of a big dataset. `retrain`: after one more answer, from the version trained on the answers
-    before it. Both are what learn.py does: `assess()` and `train()`.
+    of a big dataset; `first` is the same retrain measured first, while the process touches fresh
+    memory for its working set (its peak RSS grows by about 220 MB) for the first time.
+    `retrain`: after one more answer, from the version trained on the answers before it. All
+    are what learn.py does: `assess()` and `train()`.
     """
-    rng = np.random.default_rng(seed)
-    picks = [int(i) for i in rng.choice(task.frames, count)]
-    jittered = Frames(
-        frames.embeddings + np.asarray(rng.normal(0, 0.01, frames.embeddings.shape), np.float32),
-        frames.base,
-        frames.classify_ms,
-    )
-    answers = answers_for(modules["learning"], jittered, task, picks)
+    answers = many_answers(modules["learning"], frames, task, count=count, seed=seed)
     kind = "base" if task.label in frames.base else "new"
-    t0 = time.perf_counter()
-    last, _ = learn(modules, answers[:-1], task.label, kind, sha256)
-    cold = (time.perf_counter() - t0) * 1000
+    ms: dict[str, float] = {}
+    for name in ("first", "cold"):
+        t0 = time.perf_counter()
+        last, _ = learn(modules, answers[:-1], task.label, kind, sha256)
+        ms[name] = (time.perf_counter() - t0) * 1000
     t0 = time.perf_counter()
     learn(modules, answers, task.label, kind, sha256, start=last)
-    return {"cold": cold, "retrain": (time.perf_counter() - t0) * 1000}
+    return {**ms, "retrain": (time.perf_counter() - t0) * 1000}
 
 
 def print_tables(outcomes: list[Outcome], classify_ms: float) -> None:
@@ -474,10 +480,10 @@ def print_targets(outcomes: list[Outcome], scale_ms: dict[str, dict[str, float]]
     slowest = max((o.entry["train_ms"] for o in outcomes), default=0.0)
     print(f"- training (median per label, slowest) {slowest:.2f} ms < 1000: {MET[slowest < 1000]}")
     for kind, ms in scale_ms.items():
-        ok = MET[ms["retrain"] < 1000]
         print(
-            f"- retraining on the big set after one more answer ({kind}) {ms['retrain']:.1f} ms "
-            f"< 1000: {ok} (with nothing to start from: {ms['cold']:.1f} ms)"
+            f"- retraining on the big set ({kind}) after one more answer {ms['retrain']:.1f} ms "
+            f"< 1000: {MET[ms['retrain'] < 1000]}; with nothing to start from {ms['cold']:.1f} ms "
+            f"< 1000: {MET[ms['cold'] < 1000]} (the first time in the process: {ms['first']:.1f})"
         )
     frame = max((o.entry["frame_ms"] for o in outcomes), default=0.0)
     print(f"- per-frame overhead {frame:.4f} ms < 0.2: {MET[frame < 0.2]}")
@@ -543,8 +549,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 scale_ms[kind] = ms
                 print(
                     f"{args.scale} answers ({kind} label {task.label}), evaluation and training: "
-                    f"{ms['cold']:.1f} ms with nothing to start from; the retrain after one more "
-                    f"answer, from the last version, {ms['retrain']:.1f} ms"
+                    f"{ms['cold']:.1f} ms with nothing to start from ({ms['first']:.1f} ms the "
+                    f"first time in the process); the retrain after one more answer, from the "
+                    f"last version, {ms['retrain']:.1f} ms"
                 )
     print_targets(outcomes, scale_ms)
     out = {"shots": args.shots, "labels": {o.label: o.entry for o in outcomes}}

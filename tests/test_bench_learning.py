@@ -114,3 +114,14 @@ def test_outside_folder(doorstep: Path, tmp_path: Path) -> None:
     out = last_json(run("learning.py", "--dataset", str(tmp_path), "--shots", "1", "--reps", "2",
                         "--roi", "0.1,0.2,0.8,0.8", "--scale", "0", "--json"))  # fmt: skip
     check_shape(out, 1, {"miso"}, set())
+
+
+def test_solver_bench_compares_every_preconditioner_at_one_optimum(doorstep: Path) -> None:
+    """bench/solver.py's table: four steerings per label, each checked to reach the same head."""
+    stdout = run("solver.py", "--dataset", str(doorstep), "--scale", "2000")
+    rows = [line for line in stdout.splitlines() if line.startswith("| cat |")]
+    assert [row.split(" | ")[1] for row in rows] == [
+        "exact inverse", "rank 32", "rank 64", "rank 128"]  # fmt: skip
+    assert rows[0].split(" | ")[3] == "1.00"  # each ratio is to the exact inverse
+    assert {line.split(" | ")[0] for line in stdout.splitlines() if "rank 64" in line} == {
+        "| cat", "| person"}  # fmt: skip
