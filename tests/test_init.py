@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 import threading
@@ -20,12 +21,15 @@ from custom_components.mlwatch.const import (
     CONF_LABELS_PATH,
     CONF_MODEL,
     CONF_MODEL_PATH,
+    DATASET_DIR,
     DEFAULT_LABELS_FILE,
     DOMAIN,
     MODEL_CUSTOM,
 )
+from custom_components.mlwatch.core.result import Result
 from tests import FakeCamera, camera_error
 from tests.const import EDGETPU_MODEL
+from tests.teaching import MISO, taught
 
 
 def inference_threads() -> list[threading.Thread]:
@@ -65,6 +69,40 @@ async def test_setup_unload_reload_leave_nothing_behind(
         listeners.pop(EVENT_HOMEASSISTANT_FINAL_WRITE, None)
         snapshots.append((listeners, len(hass.data.get("integrations", {}))))
     assert snapshots[1] == snapshots[2]
+
+
+async def test_unload_waits_for_a_retrain_under_way_before_releasing_the_model(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await taught(hass, fake_camera, loaded)
+    images = Path(hass.config.path(DATASET_DIR, "dataset", "images"))
+    # Answers kept without embeddings: the retrain asks the model for them again.
+    await hass.async_add_executor_job(lambda: [p.unlink() for p in images.glob("*.emb")])
+    assert await hass.config_entries.async_reload(loaded.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    coordinator = loaded.runtime_data
+    backend, real = coordinator.backend, coordinator.backend.classify
+    asked, go_on = asyncio.Event(), asyncio.Event()
+
+    async def gated(image: bytes, roi: object = None) -> Result:
+        asked.set()
+        await go_on.wait()
+        return await real(image, None)
+
+    monkeypatch.setattr(backend, "classify", gated)
+    retrain = hass.async_create_task(coordinator.learner.async_retrain(force=True))
+    await asked.wait()
+    unload = hass.async_create_task(hass.config_entries.async_unload(loaded.entry_id))
+    done, _ = await asyncio.wait({unload}, timeout=0.5)
+    go_on.set()
+    assert not done  # the model stays loaded while the retrain needs it
+    assert await unload
+    status = await retrain
+    assert (status[MISO].positives, status[MISO].negatives, status[MISO].version) == (4, 4, 2)
+    assert inference_threads() == []
 
 
 async def test_missing_edgetpu_falls_back_to_cpu_and_raises_a_repair_issue(

@@ -97,7 +97,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: MlwatchConfigEntry) -> b
         entry.runtime_data = coordinator
         await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     except BaseException:
-        await backend.close()  # a failed setup must not leave the inference thread running
+        await coordinator.async_release()  # a failed setup leaves no thread or retrain running
         raise
     # No update listener: the flows schedule the one reload (HA 2026.12 refuses both together).
     coordinator.async_start()
@@ -107,7 +107,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: MlwatchConfigEntry) -> b
 async def async_unload_entry(hass: HomeAssistant, entry: MlwatchConfigEntry) -> bool:
     """Stop watching and release the model."""
     if unloaded := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
-        await entry.runtime_data.backend.close()
+        await entry.runtime_data.async_release()
     return unloaded
 
 

@@ -146,6 +146,11 @@ class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
                 "Personal models of %s not loaded, the base model decides: %s", self.camera, err
             )
 
+    async def async_release(self) -> None:
+        """Unload: a retrain under way ends first, then the model is released."""
+        await self.learner.async_stop()
+        await self.backend.close()
+
     @callback
     def async_start_burst(self) -> None:
         """Sample a burst now, as a trigger would."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -80,6 +81,8 @@ class Learner(CameraHelper):
         )
         self._seen: tuple[int, float] | None = None  # the answers the last retrain used
         self._store: LearnedStore | None = None
+        self._retraining = asyncio.Lock()
+        self._stopped = False
         self._debouncer = Debouncer(
             self.hass,
             _LOGGER,
@@ -134,15 +137,21 @@ class Learner(CameraHelper):
         if not self.available:
             return lambda: None
         await self._async_reload(await self._async_store())
-        self._entry.async_on_unload(self._debouncer.async_shutdown)
         self.async_schedule()  # answers given while it was not running
         return async_dispatcher_connect(self.hass, SIGNAL_DATASET_UPDATED, self.async_schedule)
 
     @callback
     def async_schedule(self) -> None:
         """An answer came: retrain once the answers settle."""
-        if self.available:
+        if self.available and not self._stopped:
             self.hass.async_create_task(self._debouncer.async_call(), eager_start=True)
+
+    async def async_stop(self) -> None:
+        """Start no retrain, and let one under way finish: it needs the backend still open."""
+        self._stopped = True
+        self._debouncer.async_shutdown()
+        async with self._retraining:
+            pass
 
     async def _async_store(self) -> LearnedStore:
         if self._store is None:
@@ -153,18 +162,19 @@ class Learner(CameraHelper):
 
     async def async_retrain(self, *, force: bool = False) -> Mapping[str, LabelLearning]:
         """Retrain every label with answers, in the executor; unchanged answers retrain nothing."""
-        if not self.available:
+        async with self._retraining:
+            if not self.available or self._stopped:
+                return self.status
+            dataset = await async_get_dataset(self.hass)
+            store = await self._async_store()
+            rows = await self.answers.async_refresh(dataset)
+            last = {label: loaded.head for label, loaded in self._heads.items()}
+            job = partial(self._retrain, rows, store, self.answers.vectors, last, force=force)
+            trained = await self.hass.async_add_executor_job(job)
+            if trained is not None:
+                # From the store, so that a stale file a new version replaced stops being reported.
+                await self._async_reload(store)
             return self.status
-        dataset = await async_get_dataset(self.hass)
-        store = await self._async_store()
-        rows = await self.answers.async_refresh(dataset)
-        last = {label: loaded.head for label, loaded in self._heads.items()}
-        job = partial(self._retrain, rows, store, self.answers.vectors, last, force=force)
-        trained = await self.hass.async_add_executor_job(job)
-        if trained is not None:
-            # From the store, so that a stale file a new version replaced stops being reported.
-            await self._async_reload(store)
-        return self.status
 
     def _retrain(
         self,
@@ -232,14 +242,18 @@ class Learner(CameraHelper):
     async def async_rollback(self, label: str) -> int:
         """Go back to the label's previous version."""
         store = await self._async_store()
-        version: int = await self.hass.async_add_executor_job(store.rollback, self.camera, label)
-        await self._async_reload(store)
+        async with self._retraining:  # one writer of the store at a time
+            version: int = await self.hass.async_add_executor_job(
+                store.rollback, self.camera, label
+            )
+            await self._async_reload(store)
         return version
 
     async def async_reset(self, label: str) -> None:
         """Forget the label's personal model: the base model decides again."""
         store = await self._async_store()
-        await self.hass.async_add_executor_job(store.reset, self.camera, label)
+        async with self._retraining:
+            await self.hass.async_add_executor_job(store.reset, self.camera, label)
         self._heads.pop(label, None)
         ir.async_delete_issue(self.hass, DOMAIN, threshold_issue_id(self._entry.entry_id, label))
         self._changed()
