@@ -80,7 +80,8 @@ async def test_unload_waits_for_a_retrain_under_way_before_releasing_the_model(
     await taught(hass, fake_camera, loaded)
     images = Path(hass.config.path(DATASET_DIR, "dataset", "images"))
     # Answers kept without embeddings: the retrain asks the model for them again.
-    await hass.async_add_executor_job(lambda: [p.unlink() for p in images.glob("*.emb")])
+    for emb in await hass.async_add_executor_job(lambda: list(images.glob("*.emb"))):
+        await hass.async_add_executor_job(emb.unlink)
     assert await hass.config_entries.async_reload(loaded.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     coordinator = loaded.runtime_data
@@ -90,7 +91,8 @@ async def test_unload_waits_for_a_retrain_under_way_before_releasing_the_model(
     async def gated(image: bytes, roi: object = None) -> Result:
         asked.set()
         await go_on.wait()
-        return await real(image, None)
+        result: Result = await real(image, None)
+        return result
 
     monkeypatch.setattr(backend, "classify", gated)
     retrain = hass.async_create_task(coordinator.learner.async_retrain(force=True))
