@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import errno
+import threading
+import time
 from datetime import timedelta
 from http import HTTPStatus
 from pathlib import Path
@@ -218,6 +220,43 @@ async def test_hundred_concurrent_verdicts(hass: HomeAssistant, loaded: MockConf
     assert {r["id"] for r in store.rows()} == {it.id for it in items}
     await hass.async_block_till_done(wait_background_tasks=True)
     assert state(hass, "sensor.front_door_rejected_detections").state == "50"
+
+
+async def test_a_flood_of_answers_holds_one_worker_of_ha_s_executor_at_a_time(
+    hass: HomeAssistant, loaded: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await async_get_dataset(hass)
+    items = [
+        PendingItem(new_id(), CAMERA, "cat", "detection", {"cat": 0.9}, "0" * 64) for _ in range(40)
+    ]
+
+    def add() -> None:
+        for it in items:
+            store.add_pending(it, b"\xff\xd8frame", b"\xff\xd8crop")
+
+    await hass.async_add_executor_job(add)
+    record, guard = store.record, threading.Lock()
+    running, peak = 0, 0
+
+    def counted(*args: Any) -> dict[str, str]:
+        nonlocal running, peak
+        with guard:
+            running += 1
+            peak = max(peak, running)
+        try:
+            time.sleep(0.005)  # long enough for piled-up jobs to overlap
+            return record(*args)
+        finally:
+            with guard:
+                running -= 1
+
+    monkeypatch.setattr(store, "record", counted)
+    await asyncio.gather(
+        *(call(hass, "confirm_detection", {"detection_id": it.id}) for it in items)
+    )
+    # Queued on the loop, not parked on the dataset's lock in 40 of HA's 64 shared workers.
+    assert peak == 1
+    assert len(store.rows()) == 40
 
 
 async def test_full_disk_raises_a_repair_issue_not_a_crash(

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from http import HTTPStatus
@@ -42,6 +43,7 @@ from .frame import Decision, Frame
 _LOGGER = logging.getLogger(__name__)
 DATA_DATASET: HassKey[Dataset] = HassKey(f"{DOMAIN}_dataset")
 _LOAD_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_dataset_lock")
+_JOBS_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_dataset_jobs")
 DATA_LINK_SECRET: HassKey[bytes] = HassKey(f"{DOMAIN}_link_secret")
 SIGNATURE = "mlwatch_sig"
 DISK_FULL_ISSUE = "disk_full"
@@ -58,6 +60,15 @@ async def async_get_dataset(hass: HomeAssistant) -> Dataset:
             await hass.async_add_executor_job(store.load)
             hass.data[DATA_DATASET] = store
     return store
+
+
+async def async_dataset_job[T](hass: HomeAssistant, job: Callable[[Dataset], T]) -> T:
+    """Run `job(dataset)` in the executor, one job at a time."""
+    store = await async_get_dataset(hass)
+    # The dataset writes under one lock anyway: queued here, a flood of answers waits on the
+    # loop instead of parking dozens of HA's shared executor workers on that lock.
+    async with hass.data.setdefault(_JOBS_LOCK, asyncio.Lock()):
+        return await hass.async_add_executor_job(job, store)
 
 
 @callback
@@ -112,7 +123,7 @@ def packed_embedding(result: Result, model_sha256: str) -> bytes | None:
     return None if result.embedding is None else pack(result.embedding, model_sha256)
 
 
-def _save(store: Dataset, item: PendingItem, frame: Frame, *, days: float, mb: float) -> None:
+def _save(store: Dataset, *, item: PendingItem, frame: Frame, days: float, mb: float) -> None:
     """Executor: write the frame, the crop the model saw and its embedding; enforce the bounds."""
     roi = frame.result.roi
     store.add_pending(
@@ -129,8 +140,7 @@ async def async_save_pending(
 ) -> bool:
     """Keep a detection's frame for a later verdict; a broken dataset is an issue, not a crash."""
     try:
-        store = await async_get_dataset(hass)
-        await hass.async_add_executor_job(partial(_save, store, item, frame, days=days, mb=mb))
+        await async_dataset_job(hass, partial(_save, item=item, frame=frame, days=days, mb=mb))
     except DatasetError as err:
         async_report(hass, err)
         _LOGGER.warning("Could not keep detection %s for review: %s", item.id, err)

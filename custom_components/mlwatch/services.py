@@ -51,7 +51,7 @@ from .core.result import FULL_FRAME
 from .core.wire import result_to_json
 from .errors import translated
 from .feedback import (
-    async_get_dataset,
+    async_dataset_job,
     async_report,
     async_written,
     packed_embedding,
@@ -159,8 +159,7 @@ async def _scan(call: ServiceCall) -> None:
 async def _run[T](hass: HomeAssistant, job: Callable[[Dataset], T]) -> T:
     """Run `job(dataset)` in the executor; loading or running, errors become translated ones."""
     try:
-        store = await async_get_dataset(hass)
-        result = await hass.async_add_executor_job(job, store)
+        result = await async_dataset_job(hass, job)
     except (UnknownItemError, InvalidLabelError) as err:
         raise translated(ServiceValidationError, err) from err
     except DatasetError as err:
