@@ -337,6 +337,12 @@ def repair(
     return chosen, prf(deciding >= chosen, truth)[2]
 
 
+def core_modules() -> dict[str, Any]:
+    """The core modules a retrain and its measurement use (after `load_engine`)."""
+    names = ("learning", "debounce", "evaluation", "personal")
+    return {n: importlib.import_module(f"mlwatch_core.{n}") for n in names}
+
+
 def learn(
     modules: dict[str, Any],
     answers: list[Any],
@@ -346,18 +352,16 @@ def learn(
     *,
     start: Any = None,
 ) -> tuple[Any, Any]:
-    """What a retrain does (learn.py): assess, which chooses a base label's form, then train."""
-    evaluation = modules["evaluation"]
-    report, begin = evaluation.assess(answers, kind=kind, threshold=ON_THRESHOLD, start=start)
-    head = modules["learning"].train(
+    """What a retrain does (learn.py): core's `retrain`, which measures, then trains."""
+    return modules["personal"].retrain(  # type: ignore[no-any-return]
         answers,
         label=label,
-        kind=report.head_kind,
+        kind=kind,
+        threshold=ON_THRESHOLD,
         model_sha256=sha256,
         now=float(len(answers)),
-        start=begin,
+        start=start,
     )
-    return head, report
 
 
 def never_answered(
@@ -396,7 +400,7 @@ def train_at_scale(
     of a big dataset; `first` is the same retrain measured first, while the process touches fresh
     memory for its working set (its peak RSS grows by about 220 MB) for the first time.
     `retrain`: after one more answer, from the version trained on the answers before it. All
-    are what learn.py does: `assess()` and `train()`.
+    are what learn.py does: core's `retrain()`.
     """
     answers = many_answers(modules["learning"], frames, task, count=count, seed=seed)
     kind = "base" if task.label in frames.base else "new"
@@ -508,11 +512,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
 
     engine = load_engine()
-    modules = {
-        "learning": importlib.import_module("mlwatch_core.learning"),
-        "debounce": importlib.import_module("mlwatch_core.debounce"),
-        "evaluation": importlib.import_module("mlwatch_core.evaluation"),
-    }
+    modules = core_modules()
     roi = importlib.import_module("mlwatch_core.result").Roi.parse(args.roi)
     recipe = engine.RECIPE if args.recipe is None else args.recipe
     settings = engine.Settings(num_threads=args.threads, embedding_recipe=recipe)

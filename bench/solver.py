@@ -77,7 +77,7 @@ def main() -> None:
     args = parser.parse_args()
 
     engine = load_engine()
-    modules = {n: importlib.import_module(f"mlwatch_core.{n}") for n in ("learning", "evaluation")}
+    modules = bench.core_modules()
     logistic: Any = importlib.import_module("mlwatch_core.logistic")
     clf = engine.Classifier(DEFAULT_MODEL, DEFAULT_LABELS, engine.Settings(num_threads=2))
     files, tasks = bench.discover(args.dataset)

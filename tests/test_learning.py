@@ -30,7 +30,7 @@ from custom_components.mlwatch.const import (
     SERVICE_ROLLBACK,
     SERVICE_TEACH,
 )
-from custom_components.mlwatch.core import embedding, learning
+from custom_components.mlwatch.core import embedding, personal
 from custom_components.mlwatch.feedback import async_get_dataset
 from custom_components.mlwatch.repairs import MIN_CHANGE, threshold_issue_id
 from tests import FakeCamera, burst, label_choices, on_form, settle_answers, state
@@ -148,13 +148,13 @@ async def test_a_retrain_starts_from_the_label_s_last_version(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     starts: list[Any] = []
-    train = learning.train
+    train = personal.train
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         starts.append(kwargs.get("start"))
         return train(*args, **kwargs)
 
-    monkeypatch.setattr(learning, "train", spy)
+    monkeypatch.setattr(personal, "train", spy)
     await taught(hass, fake_camera, loaded)
     assert starts == [None]  # the first version: from the prior
     first = loaded.runtime_data.learner._heads[MISO].head

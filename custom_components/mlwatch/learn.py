@@ -188,8 +188,7 @@ class Learner(CameraHelper):
         """Executor: answers → evaluation → a new version per label; None when nothing changed."""
         # numpy: imported only where learning runs, never on HA OS's remote path without it.
         from .core.answered import answers_for
-        from .core.evaluation import assess
-        from .core.learning import train
+        from .core.personal import retrain
 
         seen = (len(rows), max((float(r["time"]) for r in rows), default=0.0))
         if seen == self._seen and not force:
@@ -201,31 +200,22 @@ class Learner(CameraHelper):
         out: dict[str, _Loaded] = {}
         for label in sorted(labels):
             kind = self.kind(label)
-            # A frame confirmed as Miso is no evidence against "cat": a base label learns
-            # only from answers about itself. A taught label also from frames shown to be
-            # something else.
-            mine = rows if kind == "new" else [r for r in rows if label in _named(r)]
-            answers = answers_for(mine, embeddings, label)
+            answers = answers_for(rows, embeddings, label, kind)
             if not answers:
                 continue
             started = time.perf_counter()
             start = last.get(label)  # Newton from the last version: the same optimum, sooner
             if start is not None and start.model_sha256 != self.embedding_space:
                 start = None
-            report, begin = assess(
-                answers,
-                kind=kind,
-                threshold=self._threshold(label),
-                precision_target=self.settings.precision_target,
-                start=start,
-            )
-            head = train(
+            head, report = retrain(
                 answers,
                 label=label,
-                kind=report.head_kind,  # a base label's evaluation chose the form
+                kind=kind,
+                threshold=self._threshold(label),
                 model_sha256=self.embedding_space,
                 now=time.time(),
-                start=begin,
+                precision_target=self.settings.precision_target,
+                start=start,
             )
             version = store.save(self.camera, head, report)
             _LOGGER.debug(
@@ -305,7 +295,3 @@ class Learner(CameraHelper):
             translation_key=LEARNED_ISSUE,
             translation_placeholders={"camera": self.camera, "problems": "; ".join(problems)},
         )
-
-
-def _named(row: Mapping[str, str]) -> tuple[str, str]:
-    return row["label"], row["corrected_label"]

@@ -484,6 +484,15 @@ def test_answers_from_verdict_rows() -> None:
     ]  # oldest first
     assert got[-1].base_score == pytest.approx(0.26)
     assert answers_for(rows, vectors, "parcel")[0].base_score is None
+    # A base label learns only from rows that name it: frames shown to be a dog or a parcel
+    # are no evidence against a cat that the base model already scores.
+    own = answers_for(rows, vectors, "cat", "base")
+    assert [(int(a.embedding[0]), a.positive) for a in own] == [
+        (6, False),
+        (3, True),
+        (2, False),
+        (1, True),
+    ]
 
 
 def test_near_duplicates() -> None:

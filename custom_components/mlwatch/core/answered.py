@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .head import number, unit_rows
+from .head import Kind, number, unit_rows
 from .learning import Answer
 
 
@@ -21,7 +21,10 @@ def _true_label(row: Mapping[str, str]) -> str | None:
 
 
 def answers_for(
-    rows: Iterable[Mapping[str, str]], embeddings: Mapping[str, np.ndarray[Any, Any]], label: str
+    rows: Iterable[Mapping[str, str]],
+    embeddings: Mapping[str, np.ndarray[Any, Any]],
+    label: str,
+    kind: Kind = "new",
 ) -> list[Answer]:
     """The answers verdict rows give about `label`, oldest first.
 
@@ -31,12 +34,16 @@ def answers_for(
     label without a correction says nothing about `label` and is skipped, as is a row without
     an embedding, with unreadable scores or time, or whose embedding's size differs from the
     first one's. base_score is the row's score for `label` (None when the model has none).
+    A base label (`kind`) learns only from rows that name it: a frame confirmed as Miso is no
+    evidence against "cat", which the base model already scores.
     """
     out: list[Answer] = []
     size: int | None = None
     for row in rows:
         vector = embeddings.get(row.get("id", ""))
         if vector is None:
+            continue
+        if kind == "base" and label not in (row["label"], row["corrected_label"]):
             continue
         shown = _true_label(row)
         if shown == label:
