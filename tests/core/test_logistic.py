@@ -1,13 +1,15 @@
-"""The MAP solvers: the dual and the primal find the same optimum, where the gradient is zero."""
+"""The MAP solvers: one optimum, where the gradient is zero; what a big retrain holds in memory."""
 
 from __future__ import annotations
+
+import tracemalloc
 
 import numpy as np
 import pytest
 
 from custom_components.mlwatch.core import logistic
-from custom_components.mlwatch.core.head import base_logits, unit_rows
-from custom_components.mlwatch.core.learning import _design, _prior
+from custom_components.mlwatch.core.head import Kind, base_logits, normalise_rows, unit_rows
+from custom_components.mlwatch.core.learning import Answer, _design, _prior
 from custom_components.mlwatch.core.logistic import (
     FloatArray,
     Preconditioner,
@@ -15,6 +17,7 @@ from custom_components.mlwatch.core.logistic import (
     fit_primal,
     sigmoid,
 )
+from custom_components.mlwatch.core.personal import retrain
 
 from .solver_counts import counted_sketches
 
@@ -23,10 +26,10 @@ def _problem(n: int, d: int, kind: str, seed: int) -> tuple[FloatArray, ...]:
     """Two overlapping clusters of unit rows, the answers, and the prior of `kind`."""
     rng = np.random.default_rng(seed)
     y = (rng.random(n) < 0.3).astype(np.float64)
-    x = unit_rows(rng.normal(size=(n, d)) + 1.5 * y[:, None] * rng.normal(size=d))
+    x = rng.normal(size=(n, d)) + 1.5 * y[:, None] * rng.normal(size=d)
     logits = base_logits(np.clip(0.4 + 0.2 * y + rng.normal(0, 0.15, n), 0.01, 0.99))
     mean, var = _prior(d, kind)  # type: ignore[arg-type]
-    return _design(x, logits, kind), y, mean, var  # type: ignore[arg-type]
+    return _design(x, np.zeros(d), logits, kind), y, mean, var  # type: ignore[arg-type]
 
 
 def _gradient(
@@ -105,7 +108,7 @@ def test_a_narrow_sketch_steers_conjugate_gradients_in_a_few_steps() -> None:
     rng = np.random.default_rng(9)
     rotation = np.linalg.qr(rng.normal(size=(299, 299)))[0]
     rows = (rng.normal(size=(3000, 299)) / np.arange(1, 300) ** 0.75) @ rotation
-    phi = _design(unit_rows(rows + 1.0), np.zeros(3000), "new")
+    phi = _design(rows + 1.0, np.zeros(299), np.zeros(3000), "new")
     _, var = _prior(299, "new")
     w = rng.uniform(0.05, 0.25, 3000)
     hessian = _hessian(phi, w, var)
@@ -142,3 +145,36 @@ def test_answers_that_weigh_nothing_leave_the_prior_to_steer() -> None:
     steer = logistic._approximate_inverse(phi.astype(np.float32), np.zeros(len(y)), 1.0 / var)
     r = np.random.default_rng(11).normal(size=len(mean))
     assert np.allclose(steer(r), var * r)
+
+
+def test_rows_are_normalised_in_place_across_chunks_and_unknown_lengths_become_zero() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(7, 5))
+    x[2], x[5, 1] = 0.0, np.nan
+    with np.errstate(invalid="ignore"):  # the expected rows 2 and 5 are set below
+        want = x / np.linalg.norm(x, axis=1, keepdims=True)
+    want[[2, 5]] = 0.0
+    out = normalise_rows(x, chunk=3)  # rows 2 and 5 sit in different chunks
+    assert out is x
+    np.testing.assert_array_equal(out, want)
+    np.testing.assert_array_equal(unit_rows(want[0] * 3.0), want[0])
+
+
+@pytest.mark.parametrize("kind", ["base", "new"])
+def test_a_big_retrain_holds_no_full_size_temporary_beyond_the_design_s(kind: Kind) -> None:
+    rng = np.random.default_rng(5)
+    n, d = 2000, 1280
+    proto = rng.normal(size=(3, d)).astype(np.float32)
+    answers = [
+        Answer(np.abs(proto[i % 3] + rng.normal(0, 2, d)).astype(np.float32), 0.5, i % 3 == 0, i)
+        for i in range(n)
+    ]
+    tracemalloc.start()
+    try:
+        retrain(answers, label="x", kind=kind, threshold=0.6, model_sha256="", now=0.0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The answers' float64 embeddings, the design and its float32 copy are needed (2.5 designs);
+    # a centred copy, a scaled copy and a norm's squares besides made it 3.55.
+    assert peak < 3.2 * n * (d + 2) * 8

@@ -25,19 +25,31 @@ CLIP = 1e-4
 
 def raw(embeddings: np.ndarray[Any, Any], kind: Kind) -> FloatArray:
     """Embeddings as a head of `kind` takes them: a new label's signed square roots."""
-    x = np.asarray(embeddings, dtype=np.float64)
     if kind == "base":
-        return x
-    out: FloatArray = np.sqrt(np.abs(x))
-    return np.copysign(out, x, out=out)
+        return np.asarray(embeddings, dtype=np.float64)
+    # In place on one copy: a retrain's thousands of answers are tens of MB per copy.
+    out: FloatArray = np.array(embeddings, dtype=np.float64)
+    negative = np.signbit(out)
+    np.sqrt(np.abs(out, out=out), out=out)
+    return np.negative(out, out=out, where=negative)
 
 
 def unit_rows(embeddings: np.ndarray[Any, Any]) -> FloatArray:
     """Rows scaled to unit length; a zero row stays zero."""
-    x = np.asarray(embeddings, dtype=np.float64)
-    norms = np.linalg.norm(x, axis=-1, keepdims=True)
-    out: FloatArray = np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
+    out: FloatArray = np.array(embeddings, dtype=np.float64)
+    normalise_rows(out[None, :] if out.ndim == 1 else out)
     return out
+
+
+def normalise_rows(x: FloatArray, chunk: int = 1024) -> FloatArray:
+    """`x`'s rows scaled to unit length in place (a row of zero or unknown length becomes zero)."""
+    for start in range(0, len(x), chunk):  # no temporary as big as x
+        rows = x[start : start + chunk]
+        norms = np.sqrt(np.add.reduce(rows * rows, axis=-1, keepdims=True))
+        known = norms > 0
+        np.divide(rows, norms, out=rows, where=known)
+        rows[~known[:, 0]] = 0.0
+    return x
 
 
 def base_logits(base_scores: Iterable[float | None] | np.ndarray[Any, Any]) -> FloatArray:

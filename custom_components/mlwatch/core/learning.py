@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .head import Head, Kind, base_logits, raw, unit_rows
+from .head import Head, Kind, base_logits, normalise_rows, raw, unit_rows
 from .logistic import FloatArray, Preconditioner, fit_dual, fit_primal, sigmoid
 
 # On unit-norm embeddings a prior w ~ N(0, I/λ) makes the correction w·x at any frame N(0, 1/λ) in
@@ -66,11 +66,16 @@ def _prior(d: int, kind: Kind) -> tuple[FloatArray, FloatArray]:
     return mean, var
 
 
-def _design(x: FloatArray, logits: FloatArray, kind: Kind) -> FloatArray:
-    ones = np.ones((len(x), 1))
-    columns = [x, logits[:, None], ones] if kind == "base" else [x, ones]
-    out: FloatArray = np.hstack(columns)
-    return out
+def _design(p: FloatArray, center: FloatArray, logits: FloatArray, kind: Kind) -> FloatArray:
+    """[unit rows of p - center, (base log-odds), 1], built in one array: no copy of p besides."""
+    n, d = p.shape
+    phi = np.empty((n, d + (2 if kind == "base" else 1)))
+    np.subtract(p, center, out=phi[:, :d])
+    normalise_rows(phi[:, :d])
+    if kind == "base":
+        phi[:, d] = logits
+    phi[:, -1] = 1.0
+    return phi
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,7 @@ def fit(
     # the bias alone to move every frame, so they are not centred.
     both = 0 < np.sum(y) < len(y)
     center = p.mean(axis=0) if kind == "new" and both else np.zeros(p.shape[1])
-    phi = _design(unit_rows(p - center), logits, kind)
+    phi = _design(p, center, logits, kind)
     c = weights(y, kind)
     if len(y) < phi.shape[1]:
         return Fitted(fit_dual(phi, y, mean, var, c), center)

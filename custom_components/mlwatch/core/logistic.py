@@ -110,9 +110,10 @@ def _approximate_inverse(
     d = phi32.shape[1]
     root = 1.0 / np.sqrt(precision)  # in the prior's units the Hessian is A + I
     basis = _sketch(d, min(SKETCH_RANK, d))
-    scaled = phi32 * np.sqrt(w).astype(np.float32)[:, None]
     root32 = root.astype(np.float32)[:, None]
-    y = (root32 * (scaled.T @ (scaled @ (root32 * basis)))).astype(np.float64)  # A @ basis
+    # Φᵀ W Φ applied to the scaled basis without a scaled copy of Φ (tens of MB on big retrains).
+    weighted = (phi32 @ (root32 * basis)) * w.astype(np.float32)[:, None]
+    y = (root32 * (phi32.T @ weighted)).astype(np.float64)  # A @ basis
     q = basis.astype(np.float64)
     # Keeps the core's Cholesky positive definite under float32 rounding, and when A is 0.
     shift = math.sqrt(d) * float(np.finfo(np.float32).eps) * float(np.linalg.norm(y)) + 1e-12
