@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import _repo  # noqa: F401 - before devtools: puts the repo root on sys.path
+import _repo  # before devtools: puts the repo root on sys.path
 import numpy as np
 
 from devtools import DEFAULT_LABELS, DEFAULT_MODEL, REPO
@@ -398,7 +398,8 @@ def train_at_scale(
 
     `cold`: with nothing to start from, as after a reset or a model change, or the first retrain
     of a big dataset; `first` is the same retrain measured first, while the process touches fresh
-    memory for its working set (its peak RSS grows by about 220 MB) for the first time.
+    memory for its working set for the first time (`first_rss_mb`: how far the process's peak RSS
+    grew in it; 0 when an earlier retrain had reached as high).
     `retrain`: after one more answer, from the version trained on the answers before it. All
     are what learn.py does: core's `retrain()`.
     """
@@ -406,9 +407,10 @@ def train_at_scale(
     kind = "base" if task.label in frames.base else "new"
     ms: dict[str, float] = {}
     for name in ("first", "cold"):
-        t0 = time.perf_counter()
+        peak, t0 = _repo.rss_mb(), time.perf_counter()
         last, _ = learn(modules, answers[:-1], task.label, kind, sha256)
         ms[name] = (time.perf_counter() - t0) * 1000
+        ms.setdefault("first_rss_mb", _repo.rss_mb() - peak)
     t0 = time.perf_counter()
     learn(modules, answers, task.label, kind, sha256, start=last)
     return {**ms, "retrain": (time.perf_counter() - t0) * 1000}
@@ -550,7 +552,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 print(
                     f"{args.scale} answers ({kind} label {task.label}), evaluation and training: "
                     f"{ms['cold']:.1f} ms with nothing to start from ({ms['first']:.1f} ms the "
-                    f"first time in the process); the retrain after one more answer, from the "
+                    f"first time in the process, its peak RSS +{ms['first_rss_mb']:.0f} MB); "
+                    f"the retrain after one more answer, from the "
                     f"last version, {ms['retrain']:.1f} ms"
                 )
     print_targets(outcomes, scale_ms)

@@ -12,12 +12,11 @@ from __future__ import annotations
 import argparse
 import io
 import platform
-import resource
 import statistics
 import time
 from collections.abc import Callable
 
-import _repo  # noqa: F401 - before devtools: puts the repo root on sys.path
+import _repo  # before devtools: puts the repo root on sys.path
 import cv2
 import numpy as np
 from PIL import Image
@@ -25,11 +24,6 @@ from PIL import Image
 from devtools import DEFAULT_LABELS, DEFAULT_MODEL
 from devtools.photos import snapshot
 from devtools.standalone import load_engine
-
-
-def rss_mb() -> float:
-    """Peak resident set size of this process so far, in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def print_table(med: dict[str, float], threads: int, runs: int, size: int) -> None:
@@ -118,12 +112,13 @@ def main() -> None:
 
     for _ in range(100):
         clf.classify(jpeg)
-    after_100 = rss_mb()
+    after_100 = _repo.rss_mb()
     for _ in range(args.soak - 100):
         clf.classify(jpeg)
+    after = _repo.rss_mb()
     print(
-        f"\npeak RSS after 100 frames: {after_100:.1f} MB, after {args.soak}: {rss_mb():.1f} MB "
-        f"(growth {rss_mb() - after_100:.1f} MB, target <= 5)"
+        f"\npeak RSS after 100 frames: {after_100:.1f} MB, after {args.soak}: {after:.1f} MB "
+        f"(growth {after - after_100:.1f} MB, target <= 5)"
     )
 
 
