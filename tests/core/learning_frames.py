@@ -1,4 +1,4 @@
-"""Real frames for the learning tests: seeded crops, flips, light and noise of sample photos."""
+"""Real frames for the learning tests (seeded crops, flips, light and noise of sample photos)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from custom_components.mlwatch.core.engine import Classifier
+from custom_components.mlwatch.core.evaluation import Report, assess
 from devtools import DEFAULT_LABELS, DEFAULT_MODEL
 from devtools.photos import variant
 
@@ -33,3 +34,8 @@ def frames(name: str, count: int, start: int = 0) -> tuple[Frame, ...]:
         groups = {g: result.score(g) for g in ("cat", "dog", "package")}
         out.append((np.asarray(result.embedding), dict(result.scores) | groups))
     return tuple(out)
+
+
+def evaluate(answers: Any, **how: Any) -> Report:
+    """`assess`'s report alone."""
+    return assess(answers, **how)[0]

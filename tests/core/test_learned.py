@@ -12,12 +12,12 @@ import pytest
 
 from custom_components.mlwatch.core import learned as learned_module
 from custom_components.mlwatch.core.errors import DatasetError
-from custom_components.mlwatch.core.evaluation import Report, evaluate
+from custom_components.mlwatch.core.evaluation import Report
 from custom_components.mlwatch.core.head import Head
 from custom_components.mlwatch.core.learned import FORMAT, KEEP, LearnedStore, label_key
 from custom_components.mlwatch.core.learning import Answer, train
 
-from .learning_frames import frames
+from .learning_frames import evaluate, frames
 
 SHA = "cd" * 32
 CAMERA = "camera.front_door"

@@ -21,14 +21,13 @@ from custom_components.mlwatch.core.evaluation import (
     _better,
     assess,
     average_precision,
-    evaluate,
     held_out_scores,
     suggest_threshold,
 )
 from custom_components.mlwatch.core.head import CLIP, Head
 from custom_components.mlwatch.core.learning import Answer, Fitted, train, weights
 
-from .learning_frames import frames
+from .learning_frames import evaluate, frames
 from .solver_counts import counted, counted_sketches
 
 SHA = "ab" * 32

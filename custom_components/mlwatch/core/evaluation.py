@@ -232,20 +232,6 @@ def suggest_threshold(
     return float(chosen[np.argmin(np.abs(chosen - middle))])
 
 
-def evaluate(
-    answers: Sequence[Answer],
-    *,
-    kind: Kind,
-    threshold: float,
-    precision_target: float = DEFAULT_PRECISION_TARGET,
-    start: Head | None = None,
-) -> Report:
-    """Evaluate a label's personal model on held-out answers (deterministic; `start` as `fit`)."""
-    return assess(
-        answers, kind=kind, threshold=threshold, precision_target=precision_target, start=start
-    )[0]
-
-
 def assess(
     answers: Sequence[Answer],
     *,
@@ -254,10 +240,11 @@ def assess(
     precision_target: float = DEFAULT_PRECISION_TARGET,
     start: Head | None = None,
 ) -> tuple[Report, Head | Fitted | None]:
-    """`evaluate`'s report, and where training on all the answers best starts Newton from.
+    """The held-out report of a label's answers, and where training on them all starts Newton.
 
-    Past leave-one-out that is the time-ordered split's fit of the chosen form (on two thirds of
-    the answers, from `start`), whose preconditioner also steers the training; else `start`.
+    Deterministic; `start` as `fit`. Past leave-one-out that start is the time-ordered split's fit
+    of the chosen form (on two thirds of the answers, from `start`), whose preconditioner also
+    steers the training; else `start`.
     """
     truth = np.array([a.positive for a in answers], dtype=bool)
     positives, negatives = int(truth.sum()), int((~truth).sum())
