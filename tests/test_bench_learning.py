@@ -125,3 +125,20 @@ def test_solver_bench_compares_every_preconditioner_at_one_optimum(doorstep: Pat
     assert rows[0].split(" | ")[3] == "1.00"  # each ratio is to the exact inverse
     assert {line.split(" | ")[0] for line in stdout.splitlines() if "rank 64" in line} == {
         "| cat", "| person"}  # fmt: skip
+
+
+def test_asking_bench_runs_three_ways_on_the_same_start(doorstep: Path) -> None:
+    """bench/asking.py: every way starts from the same answers and only gains answers by day."""
+    stdout = run("asking.py", "--dataset", str(doorstep), "--start", "2", "--days", "2",
+                 "--visits", "4", "--reps", "2", "--json")  # fmt: skip
+    out = last_json(stdout)
+    assert set(out["labels"]) == {"cat", "person"}
+    for result in out["labels"].values():
+        days = result["days"]
+        assert set(days) == {"asks", "detections", "random"}
+        assert len({way["f1"][0] for way in days.values()}) == 1  # day 0: the same answers
+        for way in days.values():
+            assert len(way["f1"]) == len(way["answers"]) == 3
+            assert all(0 <= f <= 1 for f in way["f1"])
+            assert way["answers"] == sorted(way["answers"])
+        assert days["random"]["answers"] == days["asks"]["answers"]  # as many, drawn at random
