@@ -11,7 +11,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from custom_components.mlwatch.core.answered import answers_for, near_duplicate
+from custom_components.mlwatch.core.answered import (
+    NOVEL,
+    answers_for,
+    least_known,
+    near_duplicate,
+    nearest,
+)
 from custom_components.mlwatch.core.errors import CorruptLearnedError, MlwatchError
 from custom_components.mlwatch.core.evaluation import (
     MIN_NEW_NEGATIVES,
@@ -500,6 +506,19 @@ def test_near_duplicates() -> None:
     assert near_duplicate(x[0] * 3, x[:1])
     assert not near_duplicate(other[0], x)
     assert not near_duplicate(x[0], np.zeros((0, x.shape[1])))
+
+
+def test_the_frame_least_like_any_answered_is_asked_about_only_when_nothing_is_like_it() -> None:
+    cats, _ = held_out("coffee", "cat", 4)
+    other, _ = held_out("moon", "cat", 1)
+    near = nearest(np.vstack([cats[1] * 2, other]), cats[1:])
+    assert near[0] == pytest.approx(1.0)
+    assert near[1] < NOVEL  # another photo
+    assert least_known(near) == 1
+    assert least_known(near[:1]) is None  # every frame is like one answered
+    assert least_known(near, cosine=-0.5) is None
+    assert nearest(cats[:2], np.zeros((0, cats.shape[1]))) == [-1.0, -1.0]  # nothing answered
+    assert least_known([]) is None
 
 
 # Round trips and fuzzing -------------------------------------------------------------------------

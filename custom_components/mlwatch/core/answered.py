@@ -70,13 +70,37 @@ def answers_for(
     return sorted(out, key=lambda a: a.time)
 
 
+# A question about a frame this close to an answered one would teach nothing.
+DUPLICATE = 0.98
+# A frame whose nearest answered frame is further than this is one the personal model has not seen
+# the like of, so its score there is a guess however sure it looks (bench/README.md, asking.py).
+NOVEL = 0.9
+
+
+def nearest(
+    embeddings: np.ndarray[Any, Any] | Sequence[np.ndarray[Any, Any] | Sequence[float]],
+    answered: np.ndarray[Any, Any] | Sequence[np.ndarray[Any, Any] | Sequence[float]],
+) -> list[float]:
+    """Each frame's highest cosine to a frame of `answered` (-1 where nothing was answered)."""
+    frames = unit_rows(np.atleast_2d(np.asarray(embeddings, dtype=np.float64)))
+    if not len(answered):
+        return [-1.0] * len(frames)
+    similarity = frames @ unit_rows(np.atleast_2d(np.asarray(answered))).T
+    return [float(v) for v in similarity.max(axis=1)]
+
+
 def near_duplicate(
     embedding: np.ndarray[Any, Any] | Sequence[float],
     answered: np.ndarray[Any, Any] | Sequence[np.ndarray[Any, Any] | Sequence[float]],
-    cosine: float = 0.98,
+    cosine: float = DUPLICATE,
 ) -> bool:
     """Whether `embedding` is nearly the same frame as one already answered (rows of `answered`)."""
-    if not len(answered):
-        return False
-    similarity = unit_rows(np.atleast_2d(np.asarray(answered))) @ unit_rows(np.ravel(embedding))
-    return bool(np.max(similarity) >= cosine)
+    return nearest(np.ravel(embedding), answered)[0] >= cosine
+
+
+def least_known(near: Sequence[float], cosine: float = NOVEL) -> int | None:
+    """Of frames' `nearest` cosines, the frame least like any answered, if none is as close."""
+    if not len(near):
+        return None
+    index = int(np.argmin(near))
+    return index if near[index] < cosine else None
