@@ -12,6 +12,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, HomeAssistant
@@ -34,7 +35,7 @@ from custom_components.mlwatch.core import files as files_module
 from custom_components.mlwatch.core.dataset import PendingItem, new_id
 from custom_components.mlwatch.feedback import DATA_DATASET, async_get_dataset
 from tests import FakeCamera, burst, camera_error, cat_detected, settle_answers, state, variants
-from tests.const import CAMERA, CAT
+from tests.const import CAMERA, CAT, EMPTY
 
 
 async def detect(hass: HomeAssistant, entry: MockConfigEntry, fake_camera: FakeCamera) -> str:
@@ -339,6 +340,15 @@ async def _asking(
     return requests
 
 
+async def _bursts_of(
+    hass: HomeAssistant, entry: MockConfigEntry, camera: FakeCamera, frame: str
+) -> None:
+    """Three bursts of the same frame."""
+    camera.play([frame])
+    for _ in range(3):
+        await burst(hass, entry)
+
+
 # Made at import, not on the event loop: decoding the sample photos is blocking I/O.
 CAT_VARIANTS = variants(CAT, range(4))
 
@@ -374,9 +384,7 @@ async def test_the_same_frame_is_asked_about_once_and_never_once_answered(
     options: dict[str, Any],
 ) -> None:
     requests = await _asking(hass, entry, options, ["tabby"], per_day=9)
-    fake_camera.play([CAT])  # the mat as it is, burst after burst
-    for _ in range(3):
-        await burst(hass, entry)
+    await _bursts_of(hass, entry, fake_camera, CAT)  # the mat as it is, burst after burst
     (asked,) = requests  # asking again, unanswered, would teach nothing
     await call(hass, "reject_detection", {"detection_id": asked.data["review_id"]})
     await settle_answers(hass)
@@ -389,6 +397,25 @@ async def test_the_same_frame_is_asked_about_once_and_never_once_answered(
     fake_camera.play([CAT_VARIANTS[0]])  # another view of it is worth a question
     await burst(hass, entry)
     assert len(requests) == 2
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_base_label_is_not_asked_about_the_empty_mat_a_taught_one_would_be(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    entry: MockConfigEntry,
+    options: dict[str, Any],
+) -> None:
+    # Far below the grey zone the base model's score is informed: nothing to ask, burst on burst.
+    requests = await _asking(hass, entry, options, ["tabby"], per_day=9)
+    await _bursts_of(hass, entry, fake_camera, EMPTY)
+    assert requests == []
+    # A taught label's score there is a guess: with nothing answered, a frame is worth asking.
+    learner = entry.runtime_data.learner
+    vectors = [np.ones(8, np.float32), np.zeros(8, np.float32)]
+    assert await learner.async_least_known("tabby", vectors, [], novel=True) is None
+    assert await learner.async_least_known("Miso", vectors, [], novel=True) == 0
+    assert await learner.async_least_known("tabby", vectors, [], novel=False) == 0
     await hass.config_entries.async_unload(entry.entry_id)
 
 

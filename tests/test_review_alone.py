@@ -6,15 +6,17 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.mlwatch.const import DOMAIN, EVENT_REVIEW_REQUESTED
+from custom_components.mlwatch.core.answered import DUPLICATE, NOVEL, least_known, nearest
 from custom_components.mlwatch.core.result import Result, Timings
 from custom_components.mlwatch.feedback import async_get_dataset, async_load_link_secret
 from custom_components.mlwatch.frame import Decision, Frame
-from custom_components.mlwatch.review import Reviews, ReviewSettings
+from custom_components.mlwatch.review import LeastKnown, Reviews, ReviewSettings
 from custom_components.mlwatch.scope import CameraScope
 from custom_components.mlwatch.snapshot import ReviewStats
 from tests.const import CAMERA, EMPTY
@@ -39,9 +41,11 @@ def _frame(image: bytes, cat: float) -> Frame:
     return Frame(image, result, dt_util.utcnow())
 
 
-async def _nothing_known(label: str, embedding: Vector | None, asked: list[Vector]) -> bool:
-    del label, embedding, asked
-    return False
+async def _nothing_known(
+    label: str, embeddings: list[Vector], asked: list[Vector], *, novel: bool
+) -> int | None:
+    del label, embeddings, asked, novel
+    return 0
 
 
 async def test_a_grey_frame_asks_once_and_the_stats_change_reaches_the_owner(
@@ -54,7 +58,7 @@ async def test_a_grey_frame_asks_once_and_the_stats_change_reaches_the_owner(
     reviews = Reviews(
         CameraScope(hass, entry, CAMERA, ["cat"], "abc123"),
         settings=SETTINGS,
-        known=_nothing_known,
+        least_known=_nothing_known,
         on_change=lambda: changes.append(reviews.stats),
     )
     asked: list[Event[dict[str, Any]]] = []
@@ -87,15 +91,15 @@ def _decided(image: bytes, score: float, personal: float | None) -> Frame:
 
 
 async def _reviews_and_questions(
-    hass: HomeAssistant,
+    hass: HomeAssistant, least_known: LeastKnown = _nothing_known
 ) -> tuple[Reviews, list[Event[dict[str, Any]]], bytes]:
     entry = MockConfigEntry(domain=DOMAIN)
     entry.add_to_hass(hass)
     await async_load_link_secret(hass)  # what the integration's setup does first
     reviews = Reviews(
-        CameraScope(hass, entry, CAMERA, ["cat"], "abc123"),
+        CameraScope(hass, entry, CAMERA, ["cat"], "ab" * 32),
         settings=SETTINGS,
-        known=_nothing_known,
+        least_known=least_known,
         on_change=lambda: None,
     )
     asked: list[Event[dict[str, Any]]] = []
@@ -128,3 +132,50 @@ async def test_a_label_that_fired_during_the_burst_is_not_asked(hass: HomeAssist
     reviews.async_frame(_frame(image, 0.4), active={})  # a periodic frame asks at once
     await hass.async_block_till_done(wait_background_tasks=True)
     assert [e.data["score"] for e in asked] == [0.4]
+
+
+def _shown(image: bytes, cat: float, *embedding: float) -> Frame:
+    frame = _frame(image, cat)
+    return replace(frame, result=replace(frame.result, embedding=np.asarray(embedding)))
+
+
+async def test_a_burst_with_no_grey_frame_asks_about_what_no_answer_showed(
+    hass: HomeAssistant,
+) -> None:
+    answered: list[Vector] = [np.array([1.0, 0.0, 0.0])]  # the empty mat, answered once
+    kinds: list[bool] = []  # whether each question looked for a novel frame
+
+    async def like_the_learner(
+        label: str, embeddings: list[Vector], asked: list[Vector], *, novel: bool
+    ) -> int | None:
+        del label
+        kinds.append(novel)
+        return least_known(nearest(embeddings, answered + asked), NOVEL if novel else DUPLICATE)
+
+    reviews, asked, image = await _reviews_and_questions(hass, like_the_learner)
+    # Sure it is no cat, on frames like the answered one, but one frame shows what none did.
+    reviews.async_burst_started()
+    reviews.async_frame(_shown(image, 0.05, 1.0, 0.02, 0.0), active={})
+    reviews.async_frame(_shown(image, 0.12, 0.1, 1.0, 0.0), active={})
+    reviews.async_frame(_shown(image, 0.02, 0.99, 0.0, 0.05), active={})
+    reviews.async_burst_ended({})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [e.data["score"] for e in asked] == [0.12]
+    # Frames like the answered or the asked one: nothing to learn, nothing asked.
+    reviews.async_burst_started()
+    reviews.async_frame(_shown(image, 0.05, 0.98, 0.05, 0.0), active={})
+    reviews.async_frame(_shown(image, 0.11, 0.12, 1.0, 0.01), active={})
+    reviews.async_burst_ended({})
+    # A burst in which the cat fired asks Confirm / Reject instead, however new its frames.
+    reviews.async_burst_started()
+    reviews.async_frame(_shown(image, 0.1, 0.0, 0.0, 1.0), active={})
+    reviews.async_frame(_shown(image, 0.95, 0.0, 0.1, 1.0), active={"cat": object()})
+    reviews.async_burst_ended({})
+    # A grey-zone frame is asked about unless it nearly is a known one, not for being new.
+    reviews.async_burst_started()
+    reviews.async_frame(_shown(image, 0.05, 0.0, 0.0, 1.0), active={})
+    reviews.async_frame(_shown(image, 0.5, 0.97, 0.2, 0.0), active={})
+    reviews.async_burst_ended({})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [e.data["score"] for e in asked] == [0.12, 0.5]
+    assert kinds == [True, True, False]

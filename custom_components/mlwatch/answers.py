@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -73,17 +74,28 @@ class AnswerVectors:
         self._vectors[item_id] = unpack(packed)[0]  # as stored: int8 precision
         return True
 
-    async def async_near(
-        self, label: str, embedding: Vector, asked: Sequence[Vector], *, any_answer: bool
-    ) -> bool:
-        """Whether a frame is nearly one already answered about `label` (or any), or asked."""
+    async def async_least_known(
+        self,
+        label: str,
+        embeddings: Sequence[Vector],
+        asked: Sequence[Vector],
+        *,
+        any_answer: bool,
+        novel: bool,
+    ) -> int | None:
+        """The frame least like one answered about `label` (or any) or asked, if new enough.
+
+        New enough: no near-duplicate of one; with `novel`, unlike every one.
+        """
         vectors = [
             v for i, v in self._vectors.items() if any_answer or label in self._about.get(i, ())
         ]
         vectors.extend(asked)
         if not vectors:
-            return False
-        return await self.hass.async_add_executor_job(_near_any, embedding, vectors)
+            return 0 if embeddings else None
+        return await self.hass.async_add_executor_job(
+            partial(_least_known, list(embeddings), vectors, novel=novel)
+        )
 
 
 def _read(
@@ -114,8 +126,8 @@ def _read(
     return rows, found, about, missing
 
 
-def _near_any(embedding: Vector, vectors: list[Vector]) -> bool:
+def _least_known(embeddings: list[Vector], vectors: list[Vector], *, novel: bool) -> int | None:
     """Executor: numpy, imported only where learning runs."""
-    from .core.answered import near_duplicate
+    from .core.answered import DUPLICATE, NOVEL, least_known, nearest
 
-    return near_duplicate(embedding, vectors)
+    return least_known(nearest(embeddings, vectors), NOVEL if novel else DUPLICATE)

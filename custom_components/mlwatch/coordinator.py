@@ -109,7 +109,7 @@ class MlwatchCoordinator(DataUpdateCoordinator[MlwatchData]):
         self.reviews = Reviews(
             scope,
             settings=ReviewSettings.from_options(opts, self.thresholds),
-            known=self.learner.async_known,
+            least_known=self.learner.async_least_known,
             on_change=self._publish,
         )
         self.scheduler = Scheduler(

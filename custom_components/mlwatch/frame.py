@@ -33,6 +33,11 @@ class Frame:
     # Each watched label's score as the debouncer saw it, and the model that gave it.
     decisions: Mapping[str, Decision] = field(default_factory=lambda: MappingProxyType({}))
 
+    def deciding(self, label: str) -> float:
+        """The score that decides `label`: the debouncer's, or the model's where it saw none."""
+        decision = self.decisions.get(label)
+        return decision.score if decision else self.result.score(label)
+
 
 @dataclass(frozen=True, slots=True)
 class DetectionRecord:

@@ -260,13 +260,18 @@ class Learner(CameraHelper):
         self._report_problems(loaded.problems)
         self._changed()
 
-    async def async_known(self, label: str, embedding: Vector | None, asked: list[Vector]) -> bool:
-        """Whether asking about this frame would teach nothing: nearly answered, or asked."""
-        if not self.available or embedding is None:
-            return False
+    async def async_least_known(
+        self, label: str, embeddings: list[Vector], asked: list[Vector], *, novel: bool
+    ) -> int | None:
+        """Which frame to ask about: the least like any answered or asked (review.LeastKnown)."""
+        taught = self.kind(label) == "new"
+        # Without learning the grey zone asks, as ever. Far from every answer a base model's score
+        # is still informed; only a taught label's is a guess (bench/README.md, asking.py).
+        if not self.available or (novel and not taught):
+            return None if novel else 0
         # A taught label learns from every answer of the camera; a base label from its own.
-        return await self.answers.async_near(
-            label, embedding, asked, any_answer=self.kind(label) == "new"
+        return await self.answers.async_least_known(
+            label, embeddings, asked, any_answer=taught, novel=novel
         )
 
     @callback

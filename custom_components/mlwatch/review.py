@@ -6,7 +6,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from homeassistant.core import callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
@@ -34,7 +34,15 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 # The questions a new one is compared with (the answered frames, too, are compared).
 MAX_ASKED_KEPT = 200
-type Known = Callable[[str, "Vector | None", list["Vector"]], Awaitable[bool]]
+
+
+class LeastKnown(Protocol):
+    """Which of the frames to ask about: the least like any answered or asked; None if none."""
+
+    def __call__(
+        self, label: str, embeddings: list[Vector], asked: list[Vector], *, novel: bool
+    ) -> Awaitable[int | None]:
+        """`novel`: only a frame unlike every answered one; else one that is no near-duplicate."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,20 +77,24 @@ class Reviews(CameraHelper):
         scope: CameraScope,
         *,
         settings: ReviewSettings,
-        known: Known,
+        least_known: LeastKnown,
         on_change: Callable[[], None],
     ) -> None:
-        """`known` says a question would teach nothing; `on_change` runs when `stats` changed."""
+        """`least_known` picks the frame whose answer teaches; `on_change` follows `stats`."""
         super().__init__(scope)
         self.settings = settings
-        self._known = known
+        self._least_known = least_known
         self._on_change = on_change
         self.stats = ReviewStats()
         self._asked_today = DailyCounter()
         self._asked_this_burst: set[str] = set()
         # During a burst, each label's least certain grey-zone frame so far: asked at its end.
         self._bursting = False
-        self._candidates: dict[str, tuple[float, float, Frame]] = {}  # doubt, score, frame
+        self._candidates: dict[str, tuple[float, Frame]] = {}  # doubt, frame
+        # The burst's frames, and the labels that fired in it: a label that neither fired nor had
+        # a grey-zone frame asks about the frame least like any answered, if none is like it.
+        self._burst: list[Frame] = []
+        self._fired: set[str] = set()
         self._asked: deque[tuple[str, Vector]] = deque(maxlen=MAX_ASKED_KEPT)  # label, embedding
 
     @callback
@@ -129,26 +141,43 @@ class Reviews(CameraHelper):
         """One question per label per burst is plenty: the least certain frame's."""
         self._asked_this_burst.clear()
         self._candidates.clear()
+        self._burst.clear()
+        self._fired.clear()
         self._bursting = True
 
     @callback
     def async_burst_ended(self, active: Mapping[str, object]) -> None:
-        """Ask about each label's least certain frame of the burst, unless the label fired."""
+        """Ask about each label's least certain frame of the burst, unless the label fired.
+
+        A taught label with no grey-zone frame may be uninformed, not sure, where the burst shows
+        what no answer showed: its score there is a guess, and a missed label is found only so
+        (`least_known` with `novel` declines for a base label: the base model's score is informed).
+        """
         self._bursting = False
         candidates, self._candidates = self._candidates, {}
-        for label, (_doubt, score, frame) in candidates.items():
-            if label not in active:
-                self._ask(label, score, frame)
+        frames, self._burst = self._burst, []
+        fired, self._fired = self._fired, set()
+        for label in self.watched:
+            if label in active:
+                continue
+            if label in candidates:
+                self._ask(label, [candidates[label][1]], novel=False)
+            elif label not in fired and frames:
+                self._ask(label, frames, novel=True)
 
     @callback
     def async_frame(self, frame: Frame, active: Mapping[str, object]) -> None:
         """Ask "is this <label>?" when a watched label is in the grey zone and nothing fired."""
         if not self.settings.ask:
             return
+        if self._bursting:
+            self._fired.update(active)
+            if frame.result.embedding is not None:
+                self._burst.append(frame)
         for label in self.watched:
             # The score that decides: the personal model's doubt once it is active.
             decision = frame.decisions.get(label)
-            score = decision.score if decision else frame.result.score(label)
+            score = frame.deciding(label)
             if label in active:
                 self._candidates.pop(label, None)  # the detection asks Confirm / Reject instead
                 continue
@@ -158,7 +187,7 @@ class Reviews(CameraHelper):
             ):
                 continue
             if not self._bursting:
-                self._ask(label, score, frame)  # a periodic frame: a window of one
+                self._ask(label, [frame], novel=False)  # a periodic frame: a window of one
                 continue
             # The answer teaches the personal model most where it is least sure (near 0.5);
             # without one, where the deciding score is.
@@ -166,26 +195,31 @@ class Reviews(CameraHelper):
             doubt = abs(learned - 0.5)
             best = self._candidates.get(label)
             if best is None or doubt < best[0]:
-                self._candidates[label] = (doubt, score, frame)
+                self._candidates[label] = (doubt, frame)
 
     @callback
-    def _ask(self, label: str, score: float, frame: Frame) -> None:
+    def _ask(self, label: str, frames: list[Frame], *, novel: bool) -> None:
         if self._asked_today.total() >= self.settings.per_day:
             return
         self._asked_this_burst.add(label)
         self._entry.async_create_background_task(
-            self.hass, self._async_request(label, score, frame), "mlwatch review request"
+            self.hass, self._async_request(label, frames, novel=novel), "mlwatch review request"
         )
 
-    async def _async_request(self, label: str, score: float, frame: Frame) -> None:
-        embedding = frame.result.embedding
+    async def _async_request(self, label: str, frames: list[Frame], *, novel: bool) -> None:
         # The empty mat again, or a frame like one answered: its answer would teach nothing.
         asked = [vector for about, vector in self._asked if about == label]
-        if await self._known(label, embedding, asked):
+        embeddings = [f.result.embedding for f in frames if f.result.embedding is not None]
+        index: int | None = 0  # a frame without an embedding cannot be compared: it is asked
+        if len(embeddings) == len(frames):
+            index = await self._least_known(label, embeddings, asked, novel=novel)
+        if index is None:
             _LOGGER.debug("Not asking about %s on %s: nearly a known frame", label, self.camera)
             return
         if self._asked_today.total() >= self.settings.per_day:  # others asked meanwhile
             return
+        frame = frames[index]
+        score, embedding = frame.deciding(label), frame.result.embedding
         self._asked_today.add(label)
         if embedding is not None:
             self._asked.append((label, embedding))
