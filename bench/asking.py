@@ -1,18 +1,21 @@
-"""Does asking when unsure teach faster? A camera's days of answers, three ways side by side.
+"""Does asking when unsure teach faster? A camera's days of answers, four ways side by side.
 
 Run: .venv/bin/python bench/asking.py --dataset DIR [--start 3] [--days 7] [--visits 12]
-    [--reps 10] [--roi x,y,w,h] [--seed 0] [--json]
+    [--empty F] [--reps 10] [--roi x,y,w,h] [--seed 0] [--json]
 
 DIR as for bench/learning.py. Per label and draw, every folder is split in two: half of its frames
 test, the other half is what the camera sees. The user starts with `--start` answers of every
-folder. Then each day brings `--visits` bursts (each folder as likely; a burst is the integration's
-default number of frames of that folder), through the real debouncer on the score that decides
-(the personal model's once its evaluation made it active, else the base model's). The loop runs
-three ways on the very same visits:
+folder. Then each day brings `--visits` bursts (each folder as likely, or the `none` folder's
+share `--empty`; a burst is the integration's default number of frames of that folder), through
+the real debouncer on the score that decides (the personal model's once its evaluation made it
+active, else the base model's). The loop runs four ways on the very same visits:
 
 - asks: every detection is confirmed or rejected, and, as the integration does, each burst whose
   label did not fire asks about its least certain grey-zone frame (the personal model nearest
-  0.5), unless that frame is nearly one already answered or asked, within the daily budget;
+  0.5), or with none and for a taught label, about its frame least like any answered or asked
+  one when nothing answered is like it (answered.NOVEL), unless the frame is nearly one already
+  answered or asked, within the daily budget;
+- grey: the same, but only the grey zone asks (how the integration asked before 2026-12-06);
 - detections: every detection is answered, and nothing is asked;
 - random: as many answers each day as `asks` gave, about frames of that day drawn at random.
 
@@ -43,7 +46,7 @@ from devtools.standalone import load_engine
 CONST = bench.CONST
 UNSURE_LOW = float(CONST.DEFAULT_OPTIONS[CONST.CONF_UNSURE_LOW])
 PER_DAY = int(CONST.DEFAULT_OPTIONS[CONST.CONF_REVIEWS_PER_DAY])
-ARMS = ("asks", "detections", "random")
+ARMS = ("asks", "grey", "detections", "random")
 Array = np.ndarray[Any, Any]
 
 
@@ -79,9 +82,20 @@ def retrain(modules: dict[str, Any], frames: bench.Frames, task: bench.Task, arm
 
 
 def burst(
-    modules: dict[str, Any], arm: Arm, frames: bench.Frames, label: str, idx: Array
+    modules: dict[str, Any],
+    arm: Arm,
+    frames: bench.Frames,
+    label: str,
+    idx: Array,
+    *,
+    seen: list[Array] | None,
 ) -> tuple[int | None, int | None]:
-    """One visit through a fresh debouncer: the detection's best frame, and the question's."""
+    """One visit through a fresh debouncer: the detection's best frame, and the question's.
+
+    As `review.py` asks: the least certain grey-zone frame, else the frame least like every
+    answered or asked one (`seen`) when nothing answered is like it; with `seen` None, only the
+    grey zone asks (as before 2026-12-06).
+    """
     debounce = modules["debounce"]
     config = debounce.DebounceConfig(
         on_threshold=bench.ON_THRESHOLD,
@@ -103,7 +117,11 @@ def burst(
         return fired, None
     grey = (scores >= UNSURE_LOW) & (scores < bench.ON_THRESHOLD)
     if not grey.any():
-        return None, None
+        if seen is None:
+            return None, None
+        answered = modules["answered"]
+        novel = answered.least_known(answered.nearest(frames.embeddings[idx], seen))
+        return None, None if novel is None else int(idx[novel])
     doubt = np.where(grey, np.abs(mine - 0.5), np.inf)
     return None, int(idx[int(np.argmin(doubt))])
 
@@ -117,19 +135,22 @@ def day(
     *,
     rng: np.random.Generator,
 ) -> None:
-    """One day of visits, answered three ways; each arm retrains at its end."""
-    near = importlib.import_module("mlwatch_core.answered").near_duplicate
+    """One day of visits, answered four ways; each arm retrains at its end."""
+    near = modules["answered"].near_duplicate
+    kind = "base" if task.label in frames.base else "new"
     given = 0
-    for name in ("asks", "detections"):
+    for name in ("asks", "grey", "detections"):
         arm, questions = arms[name], 0
         asked: list[Array] = []
         for idx in visits:
-            detection, question = burst(modules, arm, frames, task.label, idx)
+            seen = [frames.embeddings[i] for i in arm.answered] + asked
+            explore = seen if name == "asks" and kind == "new" else None
+            detection, question = burst(modules, arm, frames, task.label, idx, seen=explore)
             if detection is not None and detection not in arm.answered:
                 arm.answered.append(detection)
-            if question is None or name != "asks" or questions >= PER_DAY:
+                seen.append(frames.embeddings[detection])
+            if question is None or name == "detections" or questions >= PER_DAY:
                 continue
-            seen = [frames.embeddings[i] for i in arm.answered] + asked
             if near(frames.embeddings[question], seen):
                 arm.skipped += 1
                 continue
@@ -168,7 +189,12 @@ def measure(
             test += order[:half]
             start += order[half : half + args.start]
             stream.append(order[half + args.start :])
+        names = [n for n, s in zip(task.groups, stream, strict=True) if s]
         stream = [s for s in stream if s]
+        odds = np.full(len(stream), 1.0 / len(stream))
+        if args.empty is not None and bench.NONE in names and len(stream) > 1:
+            odds[:] = (1.0 - args.empty) / (len(stream) - 1)
+            odds[names.index(bench.NONE)] = args.empty
         tested = np.asarray(test, np.int64)
         arms = {a: Arm(list(start)) for a in ARMS}
         for d in range(args.days + 1):
@@ -181,7 +207,13 @@ def measure(
                 break
             visits = []
             for _ in range(args.visits):
-                pool = stream[int(rng.integers(len(stream)))]
+                # Uniform visits draw as they did before --empty: earlier figures still reproduce.
+                pick = (
+                    rng.integers(len(stream))
+                    if args.empty is None
+                    else rng.choice(odds.size, p=odds)
+                )
+                pool = stream[int(pick)]
                 size = min(bench.BURST_SIZE, len(pool))
                 visits.append(rng.choice(pool, size, replace=False).astype(np.int64))
             day(modules, arms, frames, task, visits, rng=picker)
@@ -224,6 +256,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--start", type=int, default=3, help="answers of every folder at first")
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--visits", type=int, default=12, help="bursts a day")
+    parser.add_argument(
+        "--empty", type=float, default=None, help="share of visits of the none folder (0..1)"
+    )
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--roi", default="", help="x,y,w,h as fractions of the frame")
     parser.add_argument("--seed", type=int, default=0)
@@ -243,7 +278,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     frames = bench.embed(clf, files, roi, known)
     print(
         f"{args.dataset}: {len(files)} frames; start {args.start} answers of every folder, "
-        f"{args.days} days of {args.visits} bursts of {bench.BURST_SIZE}, reps {args.reps}, "
+        f"{args.days} days of {args.visits} bursts of {bench.BURST_SIZE}, "
+        f"none's share {'even' if args.empty is None else args.empty}, reps {args.reps}, "
         f"seed {args.seed}; threshold {bench.ON_THRESHOLD}, grey zone from {UNSURE_LOW}, "
         f"{PER_DAY} questions a day, K={bench.K} of N={bench.N}; "
         f"median classify() {statistics.median(frames.classify_ms):.2f} ms"
@@ -251,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     results = {t.label: measure(modules, frames, t, args) for t in tasks}
     print("\nMean F1 at the on-threshold of the deciding score on the test half (answers):")
     print_table(results, args.days)
-    out = {"start": args.start, "days": args.days, "labels": results}
+    out = {"start": args.start, "days": args.days, "empty": args.empty, "labels": results}
     if args.json:
         print(json.dumps(out))
     return out

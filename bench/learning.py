@@ -339,7 +339,7 @@ def repair(
 
 def core_modules() -> dict[str, Any]:
     """The core modules a retrain and its measurement use (after `load_engine`)."""
-    names = ("learning", "debounce", "evaluation", "personal")
+    names = ("learning", "debounce", "evaluation", "personal", "answered")
     return {n: importlib.import_module(f"mlwatch_core.{n}") for n in names}
 
 
