@@ -82,6 +82,27 @@ async def test_a_new_label_taught_by_example_is_recognised_and_decides(
     assert (sensor.attributes["positives"], sensor.attributes["negatives"]) == (4, 4)
 
 
+async def test_a_new_label_shows_its_progress_before_it_is_watched(
+    hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
+) -> None:
+    assert hass.states.get(SENSOR) is None  # nothing taught yet, nothing to show
+    await teach(hass, fake_camera, loaded, cats(0), yes=True)
+    await settle_answers(hass)
+    first = state(hass, SENSOR)  # one answer in: its sensor, though Miso is not watched
+    assert first.state == "unknown"
+    assert first.attributes["state"] == "learning"
+    assert (first.attributes["positives"], first.attributes["negatives"]) == (1, 0)
+    await teach(hass, fake_camera, loaded, cats(1, 2), yes=True)
+    await teach(hass, fake_camera, loaded, others(0, 1, 2), yes=False)
+    await settle_answers(hass)
+    ready = state(hass, SENSOR)  # the same entity, now with the minimum of each kind
+    assert (ready.attributes["positives"], ready.attributes["negatives"]) == (3, 3)
+    assert ready.attributes["state"] == "active"
+    assert float(ready.state) > 0
+    sensors = [s for s in hass.states.async_entity_ids("sensor") if s.endswith("_personal_model")]
+    assert sorted(sensors) == ["sensor.front_door_cat_personal_model", SENSOR]
+
+
 async def test_a_base_label_learns_in_shadow_until_it_beats_the_base(
     hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
 ) -> None:

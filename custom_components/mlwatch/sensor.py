@@ -13,9 +13,10 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTime
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.typing import StateType
+from homeassistant.util import slugify
 
 from .coordinator import MlwatchConfigEntry, MlwatchCoordinator
 from .entity import LabelEntity, MlwatchEntity
@@ -122,9 +123,27 @@ async def async_setup_entry(
         [
             *(MlwatchSensor(coordinator, d) for d in SENSORS),
             *(PrecisionSensor(coordinator, label) for label in coordinator.watched),
-            *(PersonalModelSensor(coordinator, label) for label in coordinator.watched),
         ]
     )
+    modelled: set[str] = set()
+
+    @callback
+    def add_personal_models() -> None:
+        """A personal-model sensor per watched label, and per label taught since, unwatched too.
+
+        A new label shows its progress toward being watchable before the options can offer it.
+        """
+        data = coordinator.data
+        new = []
+        for label in (*coordinator.watched, *(data.learning if data else ())):
+            if (key := slugify(label)) not in modelled:  # the unique id's part from the label
+                modelled.add(key)
+                new.append(PersonalModelSensor(coordinator, label))
+        if new:
+            async_add_entities(new)
+
+    add_personal_models()
+    entry.async_on_unload(coordinator.async_add_listener(add_personal_models))
 
 
 class MlwatchSensor(MlwatchEntity, SensorEntity):
