@@ -117,5 +117,6 @@ def frames(live: LiveHass) -> dict[str, Path]:
     return {
         "cat": folder / "cat.jpg",
         "empty": folder / "empty.jpg",
+        "person": folder / "person.jpg",
         "camera": folder / "front_door.jpg",
     }
