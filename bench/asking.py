@@ -1,4 +1,4 @@
-"""Does asking when unsure teach faster? A camera's days of answers, four ways side by side.
+"""Does asking when unsure teach faster? A camera's days of answers, five ways side by side.
 
 Run: .venv/bin/python bench/asking.py --dataset DIR [--start 3] [--days 7] [--visits 12]
     [--empty F] [--reps 10] [--roi x,y,w,h] [--seed 0] [--json]
@@ -8,7 +8,7 @@ test, the other half is what the camera sees. The user starts with `--start` ans
 folder. Then each day brings `--visits` bursts (each folder as likely, or the `none` folder's
 share `--empty`; a burst is the integration's default number of frames of that folder), through
 the real debouncer on the score that decides (the personal model's once its evaluation made it
-active, else the base model's). The loop runs four ways on the very same visits:
+active, else the base model's). The loop runs five ways on the very same visits:
 
 - asks: every detection is confirmed or rejected, and, as the integration does, each burst whose
   label did not fire asks about its least certain grey-zone frame (the personal model nearest
@@ -17,7 +17,10 @@ active, else the base model's). The loop runs four ways on the very same visits:
   answered or asked, within the daily budget;
 - grey: the same, but only the grey zone asks (how the integration asked before 2026-12-06);
 - detections: every detection is answered, and nothing is asked;
-- random: as many answers each day as `asks` gave, about frames of that day drawn at random.
+- random: as many answers each day as `asks` gave, about frames of that day drawn at random;
+- random_questions: every detection is answered, and as many questions a day as `asks` asked,
+  about frames drawn at random from that day's bursts in which the label did not fire (where
+  `asks` may ask): what the choice of question is worth, at equal questions.
 
 At the end of each day the personal model retrains on every answer (as `learn.py` does, with
 core's `retrain`), and the F1 of the deciding score at the on-threshold on the test half is the
@@ -46,7 +49,7 @@ from devtools.standalone import load_engine
 CONST = bench.CONST
 UNSURE_LOW = float(CONST.DEFAULT_OPTIONS[CONST.CONF_UNSURE_LOW])
 PER_DAY = int(CONST.DEFAULT_OPTIONS[CONST.CONF_REVIEWS_PER_DAY])
-ARMS = ("asks", "grey", "detections", "random")
+ARMS = ("asks", "grey", "detections", "random", "random_questions")
 Array = np.ndarray[Any, Any]
 
 
@@ -134,22 +137,28 @@ def day(
     visits: list[Array],
     *,
     rng: np.random.Generator,
+    chance: np.random.Generator,
 ) -> None:
-    """One day of visits, answered four ways; each arm retrains at its end."""
+    """One day of visits, answered every way; each arm retrains at its end."""
     near = modules["answered"].near_duplicate
     kind = "base" if task.label in frames.base else "new"
-    given = 0
-    for name in ("asks", "grey", "detections"):
+    given = asked_today = 0
+    unfired: list[int] = []  # frames of the bursts in which random_questions' label did not fire
+    for name in ("asks", "grey", "detections", "random_questions"):
         arm, questions = arms[name], 0
         asked: list[Array] = []
         for idx in visits:
             seen = [frames.embeddings[i] for i in arm.answered] + asked
             explore = seen if name == "asks" and kind == "new" else None
             detection, question = burst(modules, arm, frames, task.label, idx, seen=explore)
+            if detection is None and name == "random_questions":
+                unfired.extend(int(i) for i in idx)
             if detection is not None and detection not in arm.answered:
                 arm.answered.append(detection)
                 seen.append(frames.embeddings[detection])
-            if question is None or name == "detections" or questions >= PER_DAY:
+            if question is None or name in ("detections", "random_questions"):
+                continue
+            if questions >= PER_DAY:
                 continue
             if near(frames.embeddings[question], seen):
                 arm.skipped += 1
@@ -158,11 +167,15 @@ def day(
             asked.append(frames.embeddings[question])
             arm.answered.append(question)
         if name == "asks":
-            given = len(arm.answered) - len(arms["random"].answered)
+            given, asked_today = len(arm.answered) - len(arms["random"].answered), questions
     seen_today = list(dict.fromkeys(int(i) for idx in visits for i in idx))
-    fresh = [i for i in seen_today if i not in arms["random"].answered]
-    picks = rng.choice(fresh, min(max(given, 0), len(fresh)), replace=False)
-    arms["random"].answered.extend(int(i) for i in picks)
+    for name, count, pool, stream in (
+        ("random", given, seen_today, rng),
+        ("random_questions", asked_today, list(dict.fromkeys(unfired)), chance),
+    ):
+        fresh = [i for i in pool if i not in arms[name].answered]
+        picks = stream.choice(fresh, min(max(count, 0), len(fresh)), replace=False)
+        arms[name].answered.extend(int(i) for i in picks)
 
 
 def measure(
@@ -177,8 +190,8 @@ def measure(
     for rep in range(args.reps):
         # Each draw its own streams: a draw's split, visits and random picks do not depend on how
         # the draws before it went, so runs of other code start every draw from the same answers.
-        split, rng, picker = (
-            np.random.default_rng([args.seed, rep, k, *task.label.encode()]) for k in range(3)
+        split, rng, picker, chance = (
+            np.random.default_rng([args.seed, rep, k, *task.label.encode()]) for k in range(4)
         )
         test: list[int] = []
         stream: list[list[int]] = []
@@ -216,7 +229,7 @@ def measure(
                 pool = stream[int(pick)]
                 size = min(bench.BURST_SIZE, len(pool))
                 visits.append(rng.choice(pool, size, replace=False).astype(np.int64))
-            day(modules, arms, frames, task, visits, rng=picker)
+            day(modules, arms, frames, task, visits, rng=picker, chance=chance)
         skipped += arms["asks"].skipped
     return {
         "days": {

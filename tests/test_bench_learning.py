@@ -127,7 +127,7 @@ def test_solver_bench_compares_every_preconditioner_at_one_optimum(doorstep: Pat
         "| cat", "| person"}  # fmt: skip
 
 
-def test_asking_bench_runs_four_ways_on_the_same_start(doorstep: Path) -> None:
+def test_asking_bench_runs_five_ways_on_the_same_start(doorstep: Path) -> None:
     """bench/asking.py: every way starts from the same answers and only gains answers by day."""
     stdout = run("asking.py", "--dataset", str(doorstep), "--start", "2", "--days", "2",
                  "--visits", "4", "--empty", "0.5", "--reps", "2", "--json")  # fmt: skip
@@ -136,7 +136,7 @@ def test_asking_bench_runs_four_ways_on_the_same_start(doorstep: Path) -> None:
     assert out["empty"] == 0.5
     for result in out["labels"].values():
         days = result["days"]
-        assert set(days) == {"asks", "grey", "detections", "random"}
+        assert set(days) == {"asks", "grey", "detections", "random", "random_questions"}
         assert len({way["f1"][0] for way in days.values()}) == 1  # day 0: the same answers
         for way in days.values():
             assert len(way["f1"]) == len(way["answers"]) == 3
