@@ -125,6 +125,7 @@ async def async_setup_entry(
             *(PrecisionSensor(coordinator, label) for label in coordinator.watched),
         ]
     )
+    seen: set[str] = set()  # labels looked at: the listener runs on every frame
     modelled: set[str] = set()
 
     @callback
@@ -136,6 +137,9 @@ async def async_setup_entry(
         data = coordinator.data
         new = []
         for label in (*coordinator.watched, *(data.learning if data else ())):
+            if label in seen:
+                continue
+            seen.add(label)
             if (key := slugify(label)) not in modelled:  # the unique id's part from the label
                 modelled.add(key)
                 new.append(PersonalModelSensor(coordinator, label))

@@ -120,3 +120,20 @@ def frames(live: LiveHass) -> dict[str, Path]:
         "person": folder / "person.jpg",
         "camera": folder / "front_door.jpg",
     }
+
+
+async def frames_seen(live: LiveHass, entry_id: str) -> tuple[int, bool]:
+    """The entry's frames processed so far, and whether a burst is under way."""
+    diagnostics = await live.request("GET", f"/api/diagnostics/config_entry/{entry_id}")
+    seen = diagnostics["data"]["frames"]
+    return seen["processed"], seen["bursting"]
+
+
+async def burst_over(live: LiveHass, entry_id: str, since: int = 0, frames: int = 0) -> None:
+    """Until no burst is under way, with at least `frames` processed after `since` frames."""
+    async with asyncio.timeout(30):
+        while True:
+            processed, bursting = await frames_seen(live, entry_id)
+            if processed >= since + frames and not bursting:
+                return
+            await asyncio.sleep(0.1)

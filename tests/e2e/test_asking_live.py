@@ -8,12 +8,22 @@ from typing import Any
 import pytest
 from live_hass import LiveHass, show
 
-from tests.e2e.steps import CAMERA, Events, frames, ring, setup_watch, wait_loaded
+from tests.e2e.steps import (
+    CAMERA,
+    Events,
+    burst_over,
+    frames,
+    frames_seen,
+    ring,
+    setup_watch,
+    wait_loaded,
+)
 
 pytestmark = pytest.mark.e2e
 
 MISO = "sensor.front_door_miso_personal_model"
 UNSURE_LOW = 0.55
+BURST = 4
 
 
 async def teach(live: LiveHass, frame: str, verdict: str) -> None:
@@ -37,25 +47,8 @@ async def until(live: LiveHass, sensor: str, ready: Any) -> dict[str, Any]:
             await asyncio.sleep(0.2)
 
 
-async def frames_seen(live: LiveHass, entry_id: str) -> tuple[int, bool]:
-    """The entry's frames processed so far, and whether a burst is under way."""
-    diagnostics = await live.request("GET", f"/api/diagnostics/config_entry/{entry_id}")
-    seen = diagnostics["data"]["frames"]
-    return seen["processed"], seen["bursting"]
-
-
-async def burst_over(live: LiveHass, entry_id: str, since: int) -> None:
-    """Until a burst of 4 frames after `since` frames has ended (it asks as it ends)."""
-    async with asyncio.timeout(30):
-        while True:
-            processed, bursting = await frames_seen(live, entry_id)
-            if processed >= since + 4 and not bursting:
-                return
-            await asyncio.sleep(0.1)
-
-
 async def test_a_taught_label_asks_about_what_no_answer_showed(live: LiveHass) -> None:
-    entry_id = await setup_watch(live, burst_size=4, burst_interval=0.25)
+    entry_id = await setup_watch(live, burst_size=BURST, burst_interval=0.25)
     # Miso, taught from the camera: three times the cat (yes), three times the empty mat (no).
     for frame, verdict in [("cat", "confirmed")] * 3 + [("empty", "rejected")] * 3:
         await teach(live, frame, verdict)
@@ -79,11 +72,11 @@ async def test_a_taught_label_asks_about_what_no_answer_showed(live: LiveHass) -
         asked = (await events.next("mlwatch_review_requested"))["data"]
         assert (asked["label"], asked["camera"]) == ("Miso", CAMERA)
         assert asked["score"] < UNSURE_LOW  # asked as new, not as unsure
-        await burst_over(live, entry_id, before)
+        await burst_over(live, entry_id, before, BURST)
         # The same visitor again: asked already, so nothing more is asked, for Miso or the cat.
         before, _ = await frames_seen(live, entry_id)
         await ring(live)
-        await burst_over(live, entry_id, before)
+        await burst_over(live, entry_id, before, BURST)
         await asyncio.sleep(1)  # a question is sent from a task the burst's end starts
         assert events.queue.empty()
     finally:

@@ -10,7 +10,16 @@ import pytest
 from live_hass import LiveHass, show
 
 from tests.e2e.conftest import PASSWORD, USERNAME
-from tests.e2e.steps import CAMERA, Events, confirm, frames, ring, setup_watch, wait_loaded
+from tests.e2e.steps import (
+    CAMERA,
+    Events,
+    burst_over,
+    confirm,
+    frames,
+    ring,
+    setup_watch,
+    wait_loaded,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -102,16 +111,6 @@ async def test_a_day_with_mlwatch(live: LiveHass) -> None:
     assert ours == []
 
 
-async def wait_burst_over(live: LiveHass, entry_id: str) -> None:
-    """Until the entry's burst (and the tracking of its episode) has ended."""
-    async with asyncio.timeout(30):
-        while True:
-            diagnostics = await live.request("GET", f"/api/diagnostics/config_entry/{entry_id}")
-            if not diagnostics["data"]["frames"]["bursting"]:
-                return
-            await asyncio.sleep(0.1)
-
-
 @pytest.mark.parametrize("burst_interval", [0.2, 0.5])
 @pytest.mark.parametrize("isolated", [False, True], ids=["back_to_back", "isolated"])
 async def test_latency_and_loop_lag(
@@ -129,7 +128,7 @@ async def test_latency_and_loop_lag(
         await live.request("POST", "/api/services/looplag/report", {"reset": True})
         for _ in range(RINGS):
             if isolated:
-                await wait_burst_over(live, entry_id)
+                await burst_over(live, entry_id)
             show(frames(live)["camera"], frames(live)["cat"])
             start = asyncio.get_running_loop().time()
             await ring(live)
