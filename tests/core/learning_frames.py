@@ -9,6 +9,7 @@ import numpy as np
 
 from custom_components.mlwatch.core.engine import Classifier
 from custom_components.mlwatch.core.evaluation import Report, assess
+from custom_components.mlwatch.core.learning import Answer
 from devtools import DEFAULT_LABELS, DEFAULT_MODEL
 from devtools.photos import variant
 
@@ -39,3 +40,26 @@ def frames(name: str, count: int, start: int = 0) -> tuple[Frame, ...]:
 def evaluate(answers: Any, **how: Any) -> Report:
     """`assess`'s report alone."""
     return assess(answers, **how)[0]
+
+
+OTHERS = ("chelsea", "astronaut", "rocket", "camera", "brick")
+
+
+def answers(
+    name: str, label: str, count: int, start: int, t0: float, *, positive: bool
+) -> list[Answer]:
+    """`count` answers about frames of photo `name`, with the base model's score for `label`."""
+    return [
+        Answer(embedding=e, base_score=s.get(label), positive=positive, time=t0 + i)
+        for i, (e, s) in enumerate(frames(name, count, start))
+    ]
+
+
+def yes(name: str, label: str, count: int, start: int = 0, t0: float = 0.0) -> list[Answer]:
+    """Frames of `name` confirmed as `label`."""
+    return answers(name, label, count, start, t0, positive=True)
+
+
+def no(name: str, label: str, count: int, start: int = 0, t0: float = 0.0) -> list[Answer]:
+    """Frames of `name` rejected for `label`."""
+    return answers(name, label, count, start, t0, positive=False)

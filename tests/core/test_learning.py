@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import json
 import math
 from typing import Any
@@ -31,34 +32,21 @@ from custom_components.mlwatch.core.evaluation import (
     suggest_threshold,
 )
 from custom_components.mlwatch.core.head import CLIP, Head
-from custom_components.mlwatch.core.learning import Answer, Fitted, train, weights
+from custom_components.mlwatch.core.learning import (
+    Answer,
+    Fitted,
+    arrays,
+    fit,
+    left_out,
+    train,
+    weights,
+)
 
-from .learning_frames import evaluate, frames
+from .learning_frames import OTHERS, evaluate, frames, no, yes
 from .solver_counts import counted, counted_sketches
 
 SHA = "ab" * 32
-OTHERS = ("chelsea", "astronaut", "rocket", "camera", "brick")
 UNSEEN = ("coins", "clock", "grass", "gravel", "page", "text", "moon", "colorwheel", "logo")
-
-
-def answers(
-    name: str, label: str, count: int, start: int, t0: float, *, positive: bool
-) -> list[Answer]:
-    """`count` answers about frames of photo `name`, with the base model's score for `label`."""
-    return [
-        Answer(embedding=e, base_score=s.get(label), positive=positive, time=t0 + i)
-        for i, (e, s) in enumerate(frames(name, count, start))
-    ]
-
-
-def yes(name: str, label: str, count: int, start: int = 0, t0: float = 0.0) -> list[Answer]:
-    """Frames of `name` confirmed as `label`."""
-    return answers(name, label, count, start, t0, positive=True)
-
-
-def no(name: str, label: str, count: int, start: int = 0, t0: float = 0.0) -> list[Answer]:
-    """Frames of `name` rejected for `label`."""
-    return answers(name, label, count, start, t0, positive=False)
 
 
 def held_out(name: str, label: str, count: int = 40) -> tuple[np.ndarray, np.ndarray]:
@@ -320,6 +308,27 @@ def test_leave_one_out_never_sees_the_answer_it_tests() -> None:
     assert report.protocol == "leave-one-out"
     assert report.personal.tp == 0
     assert report.state == "shadow"  # evaluated, but it recognises nothing
+
+
+@pytest.mark.parametrize(("kind", "relit"), [("new", False), ("new", True), ("base", False)])
+def test_leave_one_out_from_one_gram_matrix_is_a_fit_per_fold(kind: str, relit: bool) -> None:
+    found = [*yes("chelsea", "cat", 4), *no("coffee", "cat", 3), *no("rocket", "cat", 2, 4)]
+    if relit:  # each answer with two other frames of its photo as its copies
+        others = iter(frames(n, 18, 50) for n in ("chelsea", "coffee", "rocket"))
+        pool = [e for group in others for e, _ in group]
+        found = [
+            dataclasses.replace(a, copies=(pool[2 * i], pool[2 * i + 1]))
+            for i, a in enumerate(found)
+        ]
+    x, logits, y, owner = arrays(found, kind)  # type: ignore[arg-type]
+    expected = []
+    for i in range(len(found)):
+        keep = owner != i
+        fitted = fit(x[keep], logits[keep], y[keep], kind)  # type: ignore[arg-type]
+        expected.append(fitted.predict(x[i : i + 1], logits[i : i + 1], kind)[0])  # type: ignore[arg-type]
+    got = left_out(x, logits, y, owner, kind)  # type: ignore[arg-type]
+    assert np.allclose(got, expected, atol=1e-6, rtol=0)
+    assert np.ptp(got) > 0.5  # scores that differ, not one constant
 
 
 def test_learning_until_there_are_enough_answers() -> None:

@@ -25,6 +25,7 @@ def answers_for(
     embeddings: Mapping[str, np.ndarray[Any, Any]],
     label: str,
     kind: Kind = "new",
+    copies: Mapping[str, Sequence[np.ndarray[Any, Any]]] | None = None,
 ) -> list[Answer]:
     """The answers verdict rows give about `label`, oldest first.
 
@@ -35,7 +36,8 @@ def answers_for(
     an embedding, with unreadable scores or time, or whose embedding's size differs from the
     first one's. base_score is the row's score for `label` (None when the model has none).
     A base label (`kind`) learns only from rows that name it: a frame confirmed as Miso is no
-    evidence against "cat", which the base model already scores.
+    evidence against "cat", which the base model already scores. A taught label's answers carry
+    their frame's relit `copies` (by row id) where they have them, of the embedding's size.
     """
     out: list[Answer] = []
     size: int | None = None
@@ -66,8 +68,17 @@ def answers_for(
         if embedding.size != size or not np.isfinite(embedding).all():
             continue
         base = None if score is None else float(score)
-        out.append(Answer(embedding=embedding, base_score=base, positive=positive, time=when))
+        relit = _copies(copies, row.get("id", ""), size) if kind == "new" else ()
+        out.append(Answer(embedding, base, positive, when, relit))
     return sorted(out, key=lambda a: a.time)
+
+
+def _copies(
+    copies: Mapping[str, Sequence[np.ndarray[Any, Any]]] | None, item_id: str, size: int
+) -> tuple[np.ndarray[Any, Any], ...]:
+    """An answer's relit copies as float32 vectors; none if any is of another size or not finite."""
+    out = tuple(np.ravel(np.asarray(c, dtype=np.float32)) for c in (copies or {}).get(item_id, ()))
+    return out if all(c.size == size and np.isfinite(c).all() for c in out) else ()
 
 
 # A question about a frame this close to an answered one would teach nothing.

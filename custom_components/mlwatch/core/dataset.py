@@ -2,7 +2,8 @@
 
 Layout under the root: `pending/<id>/{frame.jpg,crop.jpg,embedding.bin,meta.json}` (meta.json
 is written last, so a half-written item is invisible), `dataset/images/<id>{,_crop}.jpg`,
-`dataset/images/<id>.emb` (the model's embedding, see `embedding.py`, when there is one) and
+`dataset/images/<id>.emb` (the model's embedding, see `embedding.py`, when there is one),
+`dataset/images/<id>.var` (its relit copies', see `relight.py`, once computed) and
 `dataset/verdicts.jsonl`, an append-only log of verdicts in which the last line per id wins
 (see `verdicts.py`). Exports are written to a temp folder and renamed when complete.
 """
@@ -36,6 +37,10 @@ __all__ = [
     "new_id",
 ]
 _LOGGER = logging.getLogger(__name__)
+
+
+def _suffix(*, relit: bool) -> str:
+    return "var" if relit else "emb"
 
 
 # A filed item's frame, the crop the model saw, and its packed embedding (if any).
@@ -206,10 +211,10 @@ class Dataset:
             raise DatasetError(f"Verdict must be one of {VERDICTS}")
         return self._file(item, (frame, crop, embedding), verdict, None)
 
-    def embedding(self, item_id: str) -> bytes | None:
-        """A filed item's packed embedding, or None when it was filed without one."""
+    def embedding(self, item_id: str, *, relit: bool = False) -> bytes | None:
+        """A filed item's packed embedding (or its relit copies'), or None when it has none."""
         try:
-            return (self.images / f"{check_id(item_id)}.emb").read_bytes()
+            return (self.images / f"{check_id(item_id)}.{_suffix(relit=relit)}").read_bytes()
         except FileNotFoundError:
             return None
         except OSError as err:
@@ -224,9 +229,9 @@ class Dataset:
         except OSError as err:
             raise os_error(err, "a filed frame", "read") from err
 
-    def keep_embedding(self, item_id: str, embedding: bytes) -> None:
-        """Replace a filed item's embedding (computed again, or by another model)."""
-        atomic_write(self.images / f"{check_id(item_id)}.emb", embedding)
+    def keep_embedding(self, item_id: str, embedding: bytes, *, relit: bool = False) -> None:
+        """Replace a filed item's embedding (computed again, or by another model) or copies'."""
+        atomic_write(self.images / f"{check_id(item_id)}.{_suffix(relit=relit)}", embedding)
 
     def _file(
         self, item: PendingItem, files: Files, verdict: str, label: str | None

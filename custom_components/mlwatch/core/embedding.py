@@ -76,3 +76,26 @@ def unpack(data: bytes) -> tuple[array[float], str]:
         raise CorruptEmbeddingError("The embedding holds a code it cannot have")
     sha = "" if digest == bytes(32) else digest.hex()
     return array("f", (c * scale for c in codes)), sha
+
+
+def pack_all(vectors: Iterable[Iterable[float]], model_sha256: str) -> bytes:
+    """Several vectors of one space, one `pack` after another (a frame's relit copies)."""
+    return b"".join(pack(vector, model_sha256) for vector in vectors)
+
+
+def unpack_all(data: bytes) -> tuple[list[array[float]], str]:
+    """`pack_all`'s vectors and their space; a damaged or mixed one is typed."""
+    vectors: list[array[float]] = []
+    spaces = set()
+    at = 0
+    while at < len(data):
+        if len(data) - at < _HEADER.size:
+            raise CorruptEmbeddingError("The embeddings are cut short")
+        end = at + _HEADER.size + _HEADER.unpack_from(data, at)[2]
+        vector, sha = unpack(data[at:end])
+        vectors.append(vector)
+        spaces.add(sha)
+        at = end
+    if not vectors or len(spaces) != 1 or len({len(v) for v in vectors}) != 1:
+        raise CorruptEmbeddingError("The embeddings are missing or of different spaces")
+    return vectors, spaces.pop()

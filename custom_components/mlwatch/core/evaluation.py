@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import CorruptLearnedError
 from .head import KINDS, Head, Kind
-from .learning import Answer, Fitted, arrays, fit
+from .learning import Answer, Fitted, arrays, fit, left_out
 from .logistic import FloatArray
 
 State = Literal["learning", "shadow", "active"]
@@ -166,23 +166,18 @@ class HeldOut:
 
 def held_out_scores(answers: Sequence[Answer], kind: Kind, start: Head | None = None) -> HeldOut:
     """The held-out personal scores of `answers` by the protocol their number calls for."""
-    x, logits, y = arrays(answers, kind)
+    x, logits, y, owner = arrays(answers, kind)
     n = len(answers)
-    if n <= LOO_MAX:
-        scores = np.empty(n)
-        for i in range(n):  # one fit per answer; n is small here
-            keep = np.arange(n) != i
-            fitted = fit(x[keep], logits[keep], y[keep], kind)
-            scores[i] = fitted.predict(x[i : i + 1], logits[i : i + 1], kind)[0]
-        return HeldOut("leave-one-out", np.arange(n), scores, None)
+    if n <= LOO_MAX:  # an answer's relit copies are held out with it: they are the same frame
+        return HeldOut("leave-one-out", np.arange(n), left_out(x, logits, y, owner, kind), None)
     times = np.array([a.time for a in answers])
     test: list[int] = []
     for cls in (1.0, 0.0):
-        mine = np.flatnonzero(y == cls)
+        mine = np.flatnonzero(y[:n] == cls)
         mine = mine[np.argsort(times[mine], kind="stable")]
         test.extend(int(i) for i in mine[len(mine) - math.ceil(len(mine) * TEST_SHARE) :])
     tested = np.sort(np.array(test, dtype=np.int64))
-    train = np.setdiff1d(np.arange(n), tested)
+    train = np.flatnonzero(~np.isin(owner, tested))
     # Newton may start from a head that saw the tested answers: the optimum does not depend on
     # where it starts (`fit`), so the held-out scores are those of a cold start, only sooner.
     fitted = fit(x[train], logits[train], y[train], kind, start)

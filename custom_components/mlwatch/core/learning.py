@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .head import Head, Kind, base_logits, normalise_rows, raw, unit_rows
-from .logistic import FloatArray, Preconditioner, fit_dual, fit_primal, sigmoid
+from .logistic import FloatArray, Preconditioner, dual, fit_dual, fit_primal, sigmoid
 
 # On unit-norm embeddings a prior w ~ N(0, I/λ) makes the correction w·x at any frame N(0, 1/λ) in
 # log-odds; λ = 1/16 (sd 4) lets a few answers move a frame anywhere in ±8 (0.03 %..99.97 %) but
@@ -36,6 +36,9 @@ LAMBDA = 1.0 / 16.0
 # a global change of the base model needs much more evidence than a local correction.
 BASE_WEIGHT_SD = 1.0
 BIAS_SD = 1.0
+# Relit copies (`relight`) teach light the answers have not shown yet. Three rows an answer past
+# this many would push a retrain of thousands past its second; and by then the answers show it.
+COPIES_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class Answer:
     base_score: float | None  # the base model's probability; None if it has no such label
     positive: bool
     time: float
+    # The same frame relit and embedded again (`relight`): only a taught label's answers have them.
+    copies: tuple[np.ndarray[Any, Any], ...] = ()
 
 
 def weights(y: FloatArray, kind: Kind) -> FloatArray:
@@ -126,11 +131,57 @@ def fit(
     return Fitted(solved.theta, center, solved.preconditioner)
 
 
-def arrays(answers: Sequence[Answer], kind: Kind) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """`raw` embeddings, base log-odds and labels of `answers`."""
-    x = raw(np.stack([np.ravel(a.embedding) for a in answers]), kind)
-    y = np.array([1.0 if a.positive else 0.0 for a in answers])
-    return x, base_logits(a.base_score for a in answers), y
+def left_out(
+    x: FloatArray, logits: FloatArray, y: FloatArray, owner: np.ndarray[Any, Any], kind: Kind
+) -> FloatArray:
+    """Each answer's score by `fit` on every row of the others (`arrays`'s rows and owners).
+
+    `fit`'s own arithmetic, only in the dual and from one Gram matrix: a fold's centring and
+    unit rows are its inner products' (x·c = the row's mean product with the fold's rows), so
+    no fold touches the embedding's d dimensions again.
+    """
+    count, d = int(owner.max()) + 1, x.shape[1]
+    mean, var = _prior(d, kind)
+    if len(x) > d:  # `fit` would take the primal: fold by fold, as it does
+        folds = [owner != i for i in range(count)]
+        fits = [fit(x[keep], logits[keep], y[keep], kind) for keep in folds]
+        return np.array(
+            [f.predict(x[i : i + 1], logits[i : i + 1], kind)[0] for i, f in enumerate(fits)]
+        )
+    gram = x @ x.T
+    scores = np.empty(count)
+    for i in range(count):
+        rows = np.flatnonzero(owner != i)
+        both = np.append(rows, i)  # the fold's rows, then the answer it tests
+        g = gram[np.ix_(both, both)]
+        if kind == "new" and 0 < np.sum(y[rows]) < len(rows):  # centred, as `fit` centres
+            r = g[:, :-1].mean(axis=1)
+            g = g - r[:, None] - r[None, :] + r[:-1].mean()
+        norm = np.sqrt(np.clip(np.diagonal(g), 0.0, None))
+        inverse = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)
+        k = var[0] * (g * inverse[:, None] * inverse[None, :]) + var[-1]
+        m = np.zeros(len(both))
+        if kind == "base":
+            k += var[d] * np.outer(logits[both], logits[both])
+            m = mean[d] * logits[both]
+        a = dual(k[:-1, :-1], m[:-1], y[rows], weights(y[rows], kind))
+        scores[i] = sigmoid(m[-1] + k[-1, :-1] @ a)
+    return scores
+
+
+def arrays(
+    answers: Sequence[Answer], kind: Kind
+) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray[Any, Any]]:
+    """`raw` embeddings, base log-odds, labels of the answers, then their copies'; rows' answers."""
+    owner = list(range(len(answers)))
+    rows = [a.embedding for a in answers]
+    if len(answers) <= COPIES_MAX:
+        for i, answer in enumerate(answers):
+            owner.extend([i] * len(answer.copies))
+            rows.extend(answer.copies)
+    x = raw(np.stack([np.ravel(r) for r in rows]), kind)
+    y = np.array([1.0 if answers[i].positive else 0.0 for i in owner])
+    return x, base_logits(answers[i].base_score for i in owner), y, np.array(owner)
 
 
 def head_from(
@@ -164,7 +215,7 @@ def train(
 ) -> Head:
     """The MAP head for `label` from `answers` (from `start`); with none, the base model or 0.5."""
     if answers:
-        x, logits, y = arrays(answers, kind)
+        x, logits, y, _ = arrays(answers, kind)
     else:
         x, logits, y = np.zeros((0, dims or 1)), np.zeros(0), np.zeros(0)
     return head_from(

@@ -53,8 +53,13 @@ def fit_dual(
     phi: FloatArray, y: FloatArray, mean: FloatArray, var: FloatArray, c: FloatArray | float = 1.0
 ) -> FloatArray:
     """The MAP θ by Newton on the n log-odds (n < number of parameters): O(n^3) per step."""
-    k = (phi * var) @ phi.T  # prior covariance of the log-odds
-    m = phi @ mean
+    a = dual((phi * var) @ phi.T, phi @ mean, y, c)
+    out: FloatArray = mean + var * (phi.T @ a)
+    return out
+
+
+def dual(k: FloatArray, m: FloatArray, y: FloatArray, c: FloatArray | float = 1.0) -> FloatArray:
+    """The MAP log-odds' coefficients a (f = m + k a) for prior log-odds N(m, k): `fit_dual`'s."""
     a = np.zeros(len(y))
 
     def psi(a: FloatArray) -> float:
@@ -76,8 +81,7 @@ def fit_dual(
         a, previous, current = a + scale * step, current, trial
         if current - previous < TOLERANCE * (1.0 + abs(current)):
             break
-    out: FloatArray = mean + var * (phi.T @ a)
-    return out
+    return a
 
 
 @functools.cache
