@@ -357,3 +357,44 @@ async def test_heads_and_embeddings_of_an_earlier_recipe_are_learned_again(
         lambda: {embedding.unpack(p.read_bytes())[1] for p in images.glob("*.emb")}
     )
     assert spaces == {info.embedding_space}
+
+
+def relit_copies(images: Path) -> list[tuple[list[Any], str]]:
+    """Every answer's relit copies as kept: their embeddings and space."""
+    return [embedding.unpack_all(p.read_bytes()) for p in sorted(images.glob("*.var"))]
+
+
+async def test_answers_are_relit_once_a_label_is_taught_and_kept(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    images = Path(hass.config.path(DATASET_DIR, "dataset", "images"))
+    for frames, yes in ((cats(0, 1), True), (others(0, 1), False)):
+        for frame in frames:  # answers about the model's own label: nothing to relight for
+            fake_camera.play([frame])
+            verdict = "confirmed" if yes else "rejected"
+            await call(
+                hass, SERVICE_TEACH, config_entry_id=loaded.entry_id, label="cat", verdict=verdict
+            )
+    await settle_answers(hass)
+    assert await hass.async_add_executor_job(relit_copies, images) == []
+    await taught(hass, fake_camera, loaded)
+    space = loaded.runtime_data.backend.info.embedding_space
+    kept = await hass.async_add_executor_job(relit_copies, images)
+    assert len(kept) == 12  # every answer of the camera: each is a yes or a no for Miso
+    assert all(len(copies) == 2 and sha == space for copies, sha in kept)
+    learner = loaded.runtime_data.learner
+    assert sum(len(c) == 2 for c in learner.answers.copies.values()) == 12
+
+    damaged = await hass.async_add_executor_job(lambda: min(images.glob("*.var")))
+    await hass.async_add_executor_job(damaged.write_bytes, b"MLWE damaged")
+    await hass.config_entries.async_reload(loaded.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    for _ in range(2):
+        status = (await call(hass, SERVICE_RETRAIN, config_entry_id=loaded.entry_id))[MISO]
+    assert (status["positives"], status["negatives"], status["state"]) == (4, 6, "active")
+    assert caplog.text.count("damaged relit copies") == 1  # told once, then made again
+    again = await hass.async_add_executor_job(embedding.unpack_all, damaged.read_bytes())
+    assert (len(again[0]), again[1]) == (2, space)

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 from unittest.mock import patch
 
+import numpy as np
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -24,9 +25,11 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.mlwatch.const import (
     CONF_BURST_SIZE,
     CONF_WATCHED,
+    DATASET_DIR,
     DOMAIN,
     EVENT_DETECTION,
 )
+from custom_components.mlwatch.core import embedding
 from custom_components.mlwatch.remote import RETRY_PRIMARY_AFTER
 from devtools.net import free_port
 from devtools.server import ServerProcess
@@ -328,6 +331,10 @@ async def test_answers_through_the_server_teach_as_in_process(
     through_server = await _miso_scores(hass, fake_camera, remote)
     await unload(hass, remote)
     await hass.config_entries.async_remove(remote.entry_id)
+    # The relit copies the server embedded, then the same made again in process.
+    images = Path(hass.config.path(DATASET_DIR, "dataset", "images"))
+    copies = await hass.async_add_executor_job(_take_copies, images)
+    assert len(copies) == 8
     # In process, from the same answers (their embeddings came from the server).
     local = await add_entry(hass, watched, {"backend": "local", **USER})
     retrained = await hass.services.async_call(
@@ -340,4 +347,19 @@ async def test_answers_through_the_server_teach_as_in_process(
     in_process = await _miso_scores(hass, fake_camera, local)
     assert len(through_server) == len(in_process) == 1
     assert in_process[0] == pytest.approx(through_server[0], abs=0.01)
+    again = await hass.async_add_executor_job(_take_copies, images)
+    assert again.keys() == copies.keys()
+    for name, (vectors, space) in copies.items():
+        assert again[name][1] == space
+        assert np.allclose(again[name][0], vectors, atol=0.02 * float(np.abs(vectors).max()))
     await unload(hass, local)
+
+
+def _take_copies(images: Path) -> dict[str, tuple[Any, str]]:
+    """Every answer's relit copies as kept (their embeddings, their space), then removed."""
+    out = {}
+    for path in images.glob("*.var"):
+        vectors, space = embedding.unpack_all(path.read_bytes())
+        out[path.name] = (np.asarray(vectors), space)
+        path.unlink()
+    return out

@@ -77,9 +77,13 @@ class Learner(CameraHelper):
         self._on_change = on_change
         self._heads: dict[str, _Loaded] = {}
         self.answers = AnswerVectors(
-            self.hass, camera=self.camera, embedding_space=self.embedding_space, classify=classify
+            self.hass,
+            camera=self.camera,
+            embedding_space=self.embedding_space,
+            classify=classify,
+            taught=lambda label: self.kind(label) == "new",
         )
-        self._seen: tuple[int, float] | None = None  # the answers the last retrain used
+        self._seen: tuple[int, float, int] | None = None  # the answers the last retrain used
         self._store: LearnedStore | None = None
         self._retraining = asyncio.Lock()
         self._stopped = False
@@ -169,7 +173,8 @@ class Learner(CameraHelper):
             store = await self._async_store()
             rows = await self.answers.async_refresh(dataset)
             last = {label: loaded.head for label, loaded in self._heads.items()}
-            job = partial(self._retrain, rows, store, self.answers.vectors, last, force=force)
+            vectors = (self.answers.vectors, self.answers.copies)
+            job = partial(self._retrain, rows, store, vectors, last, force=force)
             trained = await self.hass.async_add_executor_job(job)
             if trained is not None:
                 # From the store, so that a stale file a new version replaced stops being reported.
@@ -180,7 +185,7 @@ class Learner(CameraHelper):
         self,
         rows: list[dict[str, str]],
         store: LearnedStore,
-        vectors: Mapping[str, Any],
+        vectors: tuple[Mapping[str, Any], Mapping[str, Any]],
         last: Mapping[str, Head],
         *,
         force: bool,
@@ -190,17 +195,19 @@ class Learner(CameraHelper):
         from .core.answered import answers_for
         from .core.personal import retrain
 
-        seen = (len(rows), max((float(r["time"]) for r in rows), default=0.0))
+        # Relit copies computed since count as a change: an old dataset's catch up over retrains.
+        copies = sum(1 for c in vectors[1].values() if c)
+        seen = (len(rows), max((float(r["time"]) for r in rows), default=0.0), copies)
         if seen == self._seen and not force:
             return None
         self._seen = seen
-        embeddings = {r["id"]: v for r in rows if (v := vectors.get(r["id"])) is not None}
+        embeddings = {r["id"]: v for r in rows if (v := vectors[0].get(r["id"])) is not None}
         labels = set(self.watched) | {r["label"] for r in rows}
         labels |= {r["corrected_label"] for r in rows if r["corrected_label"]}
         out: dict[str, _Loaded] = {}
         for label in sorted(labels):
             kind = self.kind(label)
-            answers = answers_for(rows, embeddings, label, kind)
+            answers = answers_for(rows, embeddings, label, kind, vectors[1])
             if not answers:
                 continue
             started = time.perf_counter()
