@@ -1,7 +1,7 @@
 """Does asking when unsure teach faster? A camera's days of answers, five ways side by side.
 
 Run: .venv/bin/python bench/asking.py --dataset DIR [--start 3] [--days 7] [--visits 12]
-    [--empty F] [--reps 10] [--roi x,y,w,h] [--seed 0] [--json]
+    [--empty F] [--reps 10] [--roi x,y,w,h] [--seed 0] [--plain] [--json]
 
 DIR as for bench/learning.py. Per label and draw, every folder is split in two: half of its frames
 test, the other half is what the camera sees. The user starts with `--start` answers of every
@@ -276,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--roi", default="", help="x,y,w,h as fractions of the frame")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2, help="interpreter threads")
+    parser.add_argument("--plain", action="store_true", help="learn from no relit copies")
     parser.add_argument("--json", action="store_true", help="end with one line of JSON")
     args = parser.parse_args(argv)
 
@@ -288,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if not tasks:
         parser.error(f"{args.dataset} has no label folders")
     known = {t.label for t in tasks if t.label in clf.groups or t.label in clf.labels}
-    frames = bench.embed(clf, files, roi, known)
+    frames = bench.embed(clf, files, roi, known, relight=not args.plain)
     print(
         f"{args.dataset}: {len(files)} frames; start {args.start} answers of every folder, "
         f"{args.days} days of {args.visits} bursts of {bench.BURST_SIZE}, "

@@ -1,7 +1,7 @@
 """Would learning help on this camera? The personal model against the base model on a frame folder.
 
 Run: .venv/bin/python bench/learning.py --dataset DIR [--shots 5] [--reps 20] [--roi x,y,w,h]
-    [--seed 0] [--json]
+    [--seed 0] [--plain] [--json]
 
 DIR is ImageFolder (DIR/<label>/*.jpg plus DIR/none/*.jpg) or an `export_dataset` output
 (DIR/positives/<label>/, DIR/negatives/<label>/). The bundled model sees every frame once; then, per
@@ -182,6 +182,8 @@ class Frames:
     embeddings: Array
     base: dict[str, Array]  # label or group -> score per frame, for the labels the model knows
     classify_ms: list[float]
+    # (frames, copies, d): each frame relit as the product relights an answer, or None (--plain)
+    copies: Array | None = None
 
 
 @dataclass(slots=True)
@@ -200,25 +202,42 @@ class Outcome:
     unseen: dict[str, float] = field(default_factory=dict)
 
 
-def embed(clf: Any, files: list[Path], roi: Any, known: set[str]) -> Frames:
-    """Run the bundled model once per frame: every draw reuses the embeddings and base scores."""
+def embed(clf: Any, files: list[Path], roi: Any, known: set[str], *, relight: bool) -> Frames:
+    """Run the bundled model once per frame (and relit copy): every draw reuses what it made."""
+    light = importlib.import_module("mlwatch_core.relight")
+    gammas = light.GAMMAS if relight else ()
     embeddings: list[Array] = []
+    copies: list[list[Array]] = []
     base: dict[str, list[float]] = {label: [] for label in known}
     classify_ms: list[float] = []
     for path in files:
+        image = path.read_bytes()
         t0 = time.perf_counter()
-        result = clf.classify(path.read_bytes(), roi)
+        result = clf.classify(image, roi)
         classify_ms.append((time.perf_counter() - t0) * 1000)
         if result.embedding is None:
             sys.exit("the model gives no embedding: nothing to learn from")
         embeddings.append(np.asarray(result.embedding, np.float32))
         for label in known:
             base[label].append(result.score(label))
+        relit = [clf.classify(light.relit(image, gamma), roi).embedding for gamma in gammas]
+        copies.append([np.asarray(e, np.float32) for e in relit])
     return Frames(
         np.stack(embeddings),
         {label: np.asarray(v, np.float32) for label, v in base.items()},
         classify_ms,
+        np.asarray(copies, np.float32) if relight else None,
     )
+
+
+def one_per_kind(tasks: list[Task], known: set[str]) -> list[tuple[str, Task]]:
+    """The first base label's task and the first new label's, those the set has."""
+    out = []
+    for kind in ("base", "new"):
+        task = next((t for t in tasks if (t.label in known) == (kind == "base")), None)
+        if task is not None:
+            out.append((kind, task))
+    return out
 
 
 def draw(task: Task, shots: int, rng: np.random.Generator) -> tuple[list[int], Array]:
@@ -235,12 +254,14 @@ def draw(task: Task, shots: int, rng: np.random.Generator) -> tuple[list[int], A
 def answers_for(learning: Any, frames: Frames, task: Task, picks: list[int]) -> list[Any]:
     """The picked frames as the user's answers for the task's label, one second apart."""
     base = frames.base.get(task.label)
+    relit = frames.copies is not None and base is None  # as `answered`: taught labels only
     return [
         learning.Answer(
             embedding=frames.embeddings[i],
             base_score=None if base is None else float(base[i]),
             positive=i in task.positive,
             time=float(t),
+            copies=tuple(frames.copies[i]) if relit and frames.copies is not None else (),
         )
         for t, i in enumerate(picks)
     ]
@@ -387,7 +408,7 @@ def many_answers(learning: Any, frames: Frames, task: Task, *, count: int, seed:
     rng = np.random.default_rng(seed)
     picks = [int(i) for i in rng.choice(task.frames, count)]
     noise = np.asarray(rng.normal(0, 0.01, frames.embeddings.shape), np.float32)
-    jittered = Frames(frames.embeddings + noise, frames.base, frames.classify_ms)
+    jittered = Frames(frames.embeddings + noise, frames.base, frames.classify_ms, frames.copies)
     return answers_for(learning, jittered, task, picks)
 
 
@@ -512,6 +533,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--recipe", type=int, default=None, help="embedding recipe (default: the product's)"
     )
+    parser.add_argument("--plain", action="store_true", help="learn from no relit copies")
     parser.add_argument("--json", action="store_true", help="end with one line of JSON")
     args = parser.parse_args(argv)
 
@@ -528,12 +550,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if not tasks:
         parser.error(f"{args.dataset} has no label folders")
     known = {t.label for t in tasks if t.label in clf.groups or t.label in clf.labels}
-    frames = embed(clf, files, roi, known)
+    frames = embed(clf, files, roi, known, relight=not args.plain)
     classify_ms = statistics.median(frames.classify_ms)
     print(
         f"{args.dataset}: {len(files)} frames, labels {', '.join(t.label for t in tasks)}; "
         f"shots {args.shots}, reps {args.reps}, seed {args.seed}, threshold {ON_THRESHOLD}, "
-        f"K={K} of N={N}, bursts of {BURST_SIZE}, embedding recipe {recipe}; "
+        f"K={K} of N={N}, bursts of {BURST_SIZE}, embedding recipe {recipe}, "
+        f"{'no relit copies' if args.plain else 'relit copies for taught labels'}; "
         f"{platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}; "
         f"core/learning.py sha256 {_digest(modules['learning'])}, "

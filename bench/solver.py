@@ -83,7 +83,7 @@ def main() -> None:
     files, tasks = bench.discover(args.dataset)
     known = {t.label for t in tasks if t.label in clf.groups or t.label in clf.labels}
     roi = importlib.import_module("mlwatch_core.result").Roi.parse("")
-    frames = bench.embed(clf, files, roi, known)
+    frames = bench.embed(clf, files, roi, known, relight=False)  # no copies at this scale
     sketch, refresh, solve = (
         logistic._approximate_inverse,
         logistic.REFRESH_AFTER,
@@ -102,10 +102,7 @@ def main() -> None:
     print(f"{args.dataset}: {args.scale} answers, median of {REPEATS}; refresh {refresh}")
     print("| label | steering | nothing to start from | ratio | CG steps | the retrain | ratio |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
-    for kind in ("base", "new"):
-        task = next((t for t in tasks if (t.label in known) == (kind == "base")), None)
-        if task is None:
-            continue
+    for kind, task in bench.one_per_kind(tasks, known):
         answers = bench.many_answers(
             modules["learning"], frames, task, count=args.scale, seed=args.seed
         )

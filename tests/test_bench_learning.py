@@ -143,3 +143,25 @@ def test_asking_bench_runs_five_ways_on_the_same_start(doorstep: Path) -> None:
             assert all(0 <= f <= 1 for f in way["f1"])
             assert way["answers"] == sorted(way["answers"])
         assert days["random"]["answers"] == days["asks"]["answers"]  # as many, drawn at random
+
+
+def test_relit_copies_change_only_a_taught_label(doorstep: Path) -> None:
+    """learning.py and learning.py --plain: the base label's figures are the very same."""
+    common = ("--dataset", str(doorstep), "--shots", "2", "--reps", "2", "--scale", "0", "--json")
+    relit, plain = run("learning.py", *common), run("learning.py", *common, "--plain")
+    assert "relit copies for taught labels" in relit.splitlines()[0]
+    assert "no relit copies" in plain.splitlines()[0]
+    assert (
+        last_json(relit)["labels"]["cat"]["personal"]
+        == last_json(plain)["labels"]["cat"]["personal"]
+    )
+
+
+def test_loo_bench_finds_both_ways_alike(doorstep: Path) -> None:
+    """bench/loo.py stops if the two ways' held-out scores differ; a taught label's rows triple."""
+    stdout = run("loo.py", "--dataset", str(doorstep))
+    rows = [line.split(" | ") for line in stdout.splitlines() if line.startswith("| ")][2:]
+    person = [("| person", "no"), ("| person", "yes")]
+    assert [(r[0], r[2]) for r in rows] == [("| cat", "no"), ("| cat", "no"), *person, *person]
+    for row in rows:
+        assert int(row[3]) == int(row[1]) * (3 if row[2] == "yes" else 1)
