@@ -16,6 +16,7 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.mlwatch import answers as answers_module
 from custom_components.mlwatch.const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_LABEL,
@@ -31,6 +32,7 @@ from custom_components.mlwatch.const import (
     SERVICE_TEACH,
 )
 from custom_components.mlwatch.core import embedding, personal
+from custom_components.mlwatch.core.errors import RuntimeUnavailableError
 from custom_components.mlwatch.feedback import async_get_dataset
 from custom_components.mlwatch.repairs import MIN_CHANGE, threshold_issue_id
 from tests import FakeCamera, burst, label_choices, on_form, settle_answers, state
@@ -398,3 +400,36 @@ async def test_answers_are_relit_once_a_label_is_taught_and_kept(
     assert caplog.text.count("damaged relit copies") == 1  # told once, then made again
     again = await hass.async_add_executor_job(embedding.unpack_all, damaged.read_bytes())
     assert (len(again[0]), again[1]) == (2, space)
+
+
+async def test_relit_copies_wait_for_a_backend_that_fails_and_come_when_it_is_back(
+    hass: HomeAssistant,
+    fake_camera: FakeCamera,
+    loaded: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made: set[bytes] = set()
+    relight = answers_module._relit
+
+    def spy(crop: bytes) -> list[bytes]:
+        images = relight(crop)
+        made.update(images)
+        return images
+
+    backend = loaded.runtime_data.backend
+    classify, down = backend.classify, [True]
+
+    async def flaky(image: bytes, roi: Any = None) -> Any:
+        if down[0] and image in made:  # as a server that went away mid-retrain
+            raise RuntimeUnavailableError("the server is away")
+        return await classify(image, roi)
+
+    monkeypatch.setattr(answers_module, "_relit", spy)
+    monkeypatch.setattr(backend, "classify", flaky)
+    await taught(hass, fake_camera, loaded)
+    images = Path(hass.config.path(DATASET_DIR, "dataset", "images"))
+    assert await hass.async_add_executor_job(relit_copies, images) == []
+    assert loaded.runtime_data.data.learning[MISO].state == "active"  # learned without them
+    down[0] = False
+    await call(hass, SERVICE_RETRAIN, config_entry_id=loaded.entry_id)
+    assert len(await hass.async_add_executor_job(relit_copies, images)) == 8

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant
 
-from .core.errors import CorruptEmbeddingError, MlwatchError
+from .core.errors import CorruptEmbeddingError, ImageError, MlwatchError, UnknownItemError
 
 if TYPE_CHECKING:
     from .core.dataset import Dataset
@@ -72,33 +72,31 @@ class AnswerVectors:
                 break
         if any(self._taught(label) for labels in self._about.values() for label in labels if label):
             for item_id in missing.copies[::-1][:MAX_RELIT]:  # the newest teach the label now
-                if item_id in self._vectors:
-                    await self._async_relight(dataset, item_id)
+                if item_id in self._vectors and not await self._async_relight(dataset, item_id):
+                    break
         return rows
 
-    async def _async_relight(self, dataset: Dataset, item_id: str) -> None:
-        """The answer's crop relit (`relight`) and embedded, kept; with none, it has no copies."""
+    async def _async_relight(self, dataset: Dataset, item_id: str) -> bool:
+        """The answer's crop relit (`relight`), embedded and kept; False if the backend failed."""
         from .core.embedding import pack_all, unpack_all
-        from .core.relight import GAMMAS
 
         try:
             crop = await self.hass.async_add_executor_job(dataset.filed_crop, item_id)
-            vectors = []
-            for gamma in GAMMAS:
-                image = await self.hass.async_add_executor_job(_relit, crop, gamma)
-                vectors.append((await self._classify(image)).embedding)
+            images = await self.hass.async_add_executor_job(_relit, crop)
+            vectors = [(await self._classify(image)).embedding for image in images]
             packed = b""  # unless the model gave every relit crop an embedding
             if not any(v is None for v in vectors):
                 packed = pack_all([v for v in vectors if v is not None], self.embedding_space)
                 keep = partial(dataset.keep_embedding, item_id, packed, relit=True)
                 await self.hass.async_add_executor_job(keep)
-        except MlwatchError as err:
+        except (ImageError, UnknownItemError) as err:  # no crop to relight: it has no copies
             _LOGGER.debug("No relit copies of answer %s: %s", item_id, err)
             packed = b""
-        if not packed:
-            self._copies[item_id] = ()  # not tried again until a restart
-            return
-        self._copies[item_id] = tuple(unpack_all(packed)[0])  # as stored: int8 precision
+        except MlwatchError as err:  # the backend or the disk: the next retrain tries again
+            _LOGGER.debug("Relit copies of answer %s wait: %s", item_id, err)
+            return False
+        self._copies[item_id] = tuple(unpack_all(packed)[0]) if packed else ()
+        return True
 
     async def _async_compute_again(self, dataset: Dataset, item_id: str) -> bool:
         """The embedding of an answer from the crop the model saw; False if this model has none."""
@@ -198,11 +196,11 @@ def _read(
     return rows, found, about, missing
 
 
-def _relit(crop: bytes, gamma: float) -> bytes:
-    """Executor: Pillow, imported only where learning runs."""
-    from .core.relight import relit
+def _relit(crop: bytes) -> list[bytes]:
+    """Executor: the crop relit at each gamma; Pillow, imported only where learning runs."""
+    from .core.relight import GAMMAS, relit
 
-    return relit(crop, gamma)
+    return [relit(crop, gamma) for gamma in GAMMAS]
 
 
 def _least_known(embeddings: list[Vector], vectors: list[Vector], *, novel: bool) -> int | None:
