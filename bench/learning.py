@@ -281,7 +281,7 @@ def measure(
     events = {"base": [0, 0, 0, 0], "personal": [0, 0, 0, 0]}
     ap: dict[str, list[float]] = {"base": [], "personal": []}
     repaired: list[tuple[float, float]] = []
-    unseen: dict[str, list[float]] = {"base": [], "personal": []}
+    unseen: dict[str, list[float]] = {}
     head = None
     folder = np.zeros(len(frames.embeddings), np.int64)  # which folder each frame came from
     for number, members in enumerate(task.groups.values()):
@@ -317,7 +317,7 @@ def measure(
             left = folder == others[rep % len(others)]
             rates = never_answered(modules, frames, task, picks, left)
             for name, rate in rates.items():
-                unseen[name].append(rate)
+                unseen.setdefault(name, []).append(rate)
         if base is not None:
             base_prf.append(prf(test_base >= ON_THRESHOLD, truth))
             ap["base"].append(evaluation.average_precision(test_base, truth))
@@ -388,7 +388,7 @@ def learn(
 def never_answered(
     modules: dict[str, Any], frames: Frames, task: Task, picks: list[int], left: Array
 ) -> dict[str, float]:
-    """Personal (and base) share of firing frames in a folder (`left`) kept out of the answers."""
+    """Shares of a left-out folder's frames that fire, and that hold an episode open, each model."""
     kind = "base" if task.label in frames.base else "new"
     kept = [i for i in picks if not left[i]]
     answers = answers_for(modules["learning"], frames, task, kept)
@@ -396,10 +396,12 @@ def never_answered(
     shown = np.asarray([i for i in task.frames if left[i]], np.int64)
     base = frames.base.get(task.label)
     shown_base = base[shown] if base is not None else np.zeros(len(shown), np.float32)
-    fired = blind.scores(frames.embeddings[shown], shown_base) >= ON_THRESHOLD
-    out = {"personal": float(np.mean(fired))}
+    mine = blind.scores(frames.embeddings[shown], shown_base)
+    out = {"personal": float(np.mean(mine >= ON_THRESHOLD))}
+    out["personal open"] = float(np.mean(mine >= OFF_THRESHOLD))
     if base is not None:
         out["base"] = float(np.mean(shown_base >= ON_THRESHOLD))
+        out["base open"] = float(np.mean(shown_base >= OFF_THRESHOLD))
     return out
 
 
@@ -466,12 +468,14 @@ def print_tables(outcomes: list[Outcome], classify_ms: float) -> None:
     )
     print("\nEpisodes through the debouncer: false alarms per 100 visits of anything else, missed")
     print("visits of the label. Never answered: the share of frames at or over the threshold in")
-    print("a folder left out of the answers (each other folder in turn), personal and base.")
+    print("a folder left out of the answers (each other folder in turn), personal and base;")
+    print(f"held open: the share at or over the off-threshold {OFF_THRESHOLD}, which would keep")
+    print("an episode of the label from clearing while that kind of frame is in view.")
     print(
         "| label | personal: false alarms /100 | missed | base: false alarms /100 | missed "
-        "| never answered: personal | base | frame ms / classify ms |"
+        "| never answered: personal | base | held open: personal | base | frame ms / classify ms |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for o in outcomes:
         cols = []
         for name in ("personal", "base"):
@@ -481,7 +485,8 @@ def print_tables(outcomes: list[Outcome], classify_ms: float) -> None:
             else:
                 cols.append(f"{100 * alarms / max(neg, 1):.1f} | {missed} of {pos}")
         blind = " | ".join(
-            f"{100 * o.unseen[k]:.1f} %" if k in o.unseen else "—" for k in ("personal", "base")
+            f"{100 * o.unseen[k]:.1f} %" if k in o.unseen else "—"
+            for k in ("personal", "base", "personal open", "base open")
         )
         ratio = o.entry["frame_ms"] / classify_ms
         print(f"| {o.label} | {cols[0]} | {cols[1]} | {blind} | {ratio:.4f} |")

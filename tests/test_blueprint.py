@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
-from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
-from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
 from custom_components.mlwatch.const import (
@@ -22,47 +19,13 @@ from custom_components.mlwatch.core.dataset import new_id
 from custom_components.mlwatch.feedback import async_get_dataset
 from tests import FakeCamera, burst
 from tests.const import CAMERA, CAT, EMPTY
-
-BLUEPRINT = (
-    Path(__file__).parents[1] / "blueprints" / "automation" / "mlwatch" / "ask_on_phone.yaml"
-)
-
-
-async def _automation(hass: HomeAssistant, labels: list[str], **inputs: Any) -> list[ServiceCall]:
-    def install() -> None:
-        target = Path(hass.config.path("blueprints/automation/mlwatch"))
-        target.mkdir(parents=True)
-        shutil.copy(BLUEPRINT, target / BLUEPRINT.name)
-
-    await hass.async_add_executor_job(install)
-    calls: list[ServiceCall] = async_mock_service(hass, "notify", "mobile_app_phone")
-    config = {
-        "automation": {
-            "use_blueprint": {
-                "path": "mlwatch/ask_on_phone.yaml",
-                "input": {
-                    "notify_action": "notify.mobile_app_phone",
-                    "cameras": [CAMERA],
-                    "labels": labels,
-                    **inputs,
-                },
-            }
-        }
-    }
-    assert await async_setup_component(hass, "automation", config)
-    await hass.async_block_till_done()
-    return calls
-
-
-async def _answer(hass: HomeAssistant, action: str) -> None:
-    hass.bus.async_fire("mobile_app_notification_action", {"action": action})
-    await hass.async_block_till_done()
+from tests.phone import answer_on_phone, phone_automation
 
 
 async def test_detection_notifies_with_snapshot_and_confirm_files_it(
     hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
 ) -> None:
-    calls = await _automation(hass, ["cat"])
+    calls = await phone_automation(hass, ["cat"])
     fake_camera.play([CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
     await burst(hass, loaded)
     assert len(calls) == 1
@@ -85,7 +48,7 @@ async def test_detection_notifies_with_snapshot_and_confirm_files_it(
     }
     assert data["data"]["push"] == {"interruption-level": "active"}
 
-    await _answer(hass, f"MLWATCH_CONFIRM_{detection_id}")
+    await answer_on_phone(hass, f"MLWATCH_CONFIRM_{detection_id}")
     # Every phone stops asking.
     assert calls[-1].data == {
         "message": "clear_notification",
@@ -97,7 +60,7 @@ async def test_detection_notifies_with_snapshot_and_confirm_files_it(
     (row,) = store.rows()
     assert (row["label"], row["verdict"], row["source"]) == ("cat", "confirmed", "detection")
     # Changing one's mind: the Reject button of the same notification replaces the verdict.
-    await _answer(hass, f"MLWATCH_REJECT_{detection_id}")
+    await answer_on_phone(hass, f"MLWATCH_REJECT_{detection_id}")
     await hass.async_block_till_done(wait_background_tasks=True)
     assert store.rows()[0]["verdict"] == "rejected"
 
@@ -105,11 +68,11 @@ async def test_detection_notifies_with_snapshot_and_confirm_files_it(
 async def test_other_labels_and_foreign_actions_are_ignored(
     hass: HomeAssistant, fake_camera: FakeCamera, loaded: MockConfigEntry
 ) -> None:
-    calls = await _automation(hass, ["package"])
+    calls = await phone_automation(hass, ["package"])
     fake_camera.play([CAT, CAT, EMPTY, EMPTY, EMPTY, EMPTY])
     await burst(hass, loaded)
     assert calls == []
-    await _answer(hass, "OPEN_GARAGE")
+    await answer_on_phone(hass, "OPEN_GARAGE")
     store = await async_get_dataset(hass)
     assert store.rows() == []
 
@@ -134,7 +97,7 @@ async def test_is_this_a_question_when_unsure(
         },
     )
     assert await hass.config_entries.async_setup(entry.entry_id)
-    calls = await _automation(hass, [])
+    calls = await phone_automation(hass, [])
     fake_camera.play([CAT])
     await burst(hass, entry)
     assert len(calls) == 1
@@ -143,7 +106,7 @@ async def test_is_this_a_question_when_unsure(
     assert data["message"] == "mlwatch is unsure (77%) about Front door."
     assert [a["title"] for a in data["data"]["actions"]] == ["Yes", "No"]
     review_id = data["data"]["tag"].removeprefix("mlwatch-")
-    await _answer(hass, f"MLWATCH_{answer}_{review_id}")
+    await answer_on_phone(hass, f"MLWATCH_{answer}_{review_id}")
     store = await async_get_dataset(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(store.rows()) == 1
@@ -168,7 +131,7 @@ async def test_the_phones_are_picked_as_devices_and_told_when_a_question_expired
         for name in ("Phone", "Anna's Pixel")
     ]
     pixel = async_mock_service(hass, "notify", "mobile_app_anna_s_pixel")
-    calls = await _automation(
+    calls = await phone_automation(
         hass,
         ["cat"],
         notify_action="",
@@ -181,7 +144,7 @@ async def test_the_phones_are_picked_as_devices_and_told_when_a_question_expired
     assert len(calls) == len(pixel) == 1
     assert calls[0].data["data"]["clickAction"] == "/lovelace/0"
     assert calls[0].data["data"]["push"] == {"interruption-level": "time-sensitive"}
-    await _answer(hass, f"MLWATCH_CONFIRM_{new_id()}")  # expired long ago, or never was
+    await answer_on_phone(hass, f"MLWATCH_CONFIRM_{new_id()}")  # expired long ago, or never was
     for phone in (calls, pixel):
         assert [c.data["message"] for c in phone[1:]] == [
             "clear_notification",

@@ -128,7 +128,7 @@ class Learner(CameraHelper):
         try:
             # A server's vector is the standard library's array: Head takes any float sequence.
             vector = cast("Any", result.embedding)
-            personal = loaded.head.score(vector, base if loaded.head.kind == "base" else None)
+            personal = loaded.head.score(vector, base if loaded.head.kind != "new" else None)
         except (MlwatchError, ValueError) as err:  # another model's vector: the base decides
             _LOGGER.debug("Personal model for %s cannot score this frame: %s", label, err)
             return Decision(base, base)

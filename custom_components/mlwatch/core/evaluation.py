@@ -5,13 +5,15 @@ the others. More: a time-ordered split per class, trained on the oldest two thir
 positives and of the negatives and tested on the newest third, as the model will be used.
 
 A base label's personal model takes one of two forms, and these held-out answers choose: the
-correction of the base model (`learning`'s base head), or a head on the embedding alone, as a
-taught label learns. The correction is where the base model already explains the answers, so it
-repairs only what they show wrong; the head of its own also learns what the base model misses
-(bench/README.md measures both). The correction stays unless the other does better on F1 at the
-threshold, then on average precision. Past LOO_MAX answers a retrain from the last version
-keeps its form: the data outweigh either prior by then, and a second cold fit of thousands of
-answers would break the retrain's one-second budget.
+correction of the base model (`learning`'s base head), or a head of its own (kind "own"), which
+learns as a taught label does but keeps the base model's log-odds beside the embedding. The
+correction is where the base model already explains the answers, so it repairs only what they show
+wrong; the head of its own also learns what the base model misses (bench/README.md measures both).
+The correction stays unless the other does better on F1 at the threshold, then on average
+precision. Past LOO_MAX answers a retrain from the last version keeps its form (a head of the
+embedding alone, kind "new", stored before heads of their own kept the log-odds, becomes "own"):
+the data outweigh either prior by then, and a second cold fit of thousands of answers would break
+the retrain's one-second budget.
 """
 
 from __future__ import annotations
@@ -255,7 +257,9 @@ def assess(
         return learning, start
     forms: list[Kind] = [kind]
     if kind == "base":  # the forms a base label compares (see the module)
-        forms = [start.kind] if start is not None and len(answers) > LOO_MAX else ["base", "new"]
+        forms = ["base", "own"]
+        if start is not None and len(answers) > LOO_MAX:  # a head of its own keeps the base in
+            forms = ["base" if start.kind == "base" else "own"]
     held = held_out_scores(answers, forms[0], start)
     tested = held.tested
     head_kind, personal = forms[0], Metrics.of(held.scores >= threshold, truth[tested])

@@ -18,8 +18,10 @@ import numpy as np
 from .errors import CorruptLearnedError
 from .logistic import FloatArray, sigmoid
 
-Kind = Literal["base", "new"]
-KINDS = ("base", "new")
+# base: a base label's correction; new: a taught label's head; own: a base label's head of its
+# own, a taught label's features with the base model's log-odds beside them.
+Kind = Literal["base", "new", "own"]
+KINDS = ("base", "new", "own")
 CLIP = 1e-4
 
 
@@ -112,7 +114,7 @@ class Head:
         """Probabilities for (n, d) embeddings and their (n,) base scores (ignored when new)."""
         x = unit_rows(raw(embeddings, self.kind) - self.center)
         z = x @ self.weights.astype(np.float64) + self.bias
-        if self.kind == "base":
+        if self.kind != "new":
             z = z + self.base_weight * base_logits(base_scores)
         return sigmoid(z)
 
@@ -121,7 +123,7 @@ class Head:
         x = raw(np.ravel(embedding), self.kind) - self.center
         norm = float(np.sqrt(x @ x))
         z = (float(x @ self.weights) / norm if norm > 0 else 0.0) + self.bias
-        if self.kind == "base":
+        if self.kind != "new":
             z += self.base_weight * float(base_logits([base_score])[0])
         return 0.5 * (1.0 + math.tanh(0.5 * z))
 

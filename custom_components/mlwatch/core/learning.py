@@ -2,19 +2,23 @@
 
 A base label (one the model has) learns a correction of the base model: logistic regression on
 [embedding, logit(base score)] whose Gaussian prior is centred on the base model, so with no
-answers it is the base model and the MAP estimate moves only as far as the evidence pushes it.
-A new label ("the postman") is logistic regression on the embedding, which it sees as its signed
+answers it is the base model and the MAP estimate moves only as far as the evidence pushes it. A
+new label ("the postman") is logistic regression on the embedding, which it sees as its signed
 square root (a post-ReLU embedding is a bag of activations whose few big values drown the rest),
-minus the mean of its answers when they hold both classes (what every frame of the camera
-shares, the scene, says nothing about the label), and with both classes weighing the same in
-total (which frames a user answered, so their ratio, is an artefact of asking, not the camera's
-odds). bench/README.md measures why: with 5 answers of each kind this doubles a new label's
-recall at 0.6, while for a base label it gains little and lets one rejected false-alarm pattern
-generalise less, so a base head keeps the plain embedding. A base label may instead learn a head
-of its own, a new label's, when its answers show that one does better (`evaluation` chooses):
-the correction repairs only what the answers show wrong, which is not enough where the base
-model misses most. Rows are then scaled to unit length, so one prior scale means the same on
-every frame.
+minus the mean of its answers when they hold both classes (what every frame of the camera shares,
+the scene, says nothing about the label), and with both classes weighing the same in total (which
+frames a user answered, so their ratio, is an artefact of asking, not the camera's odds).
+bench/README.md measures why: with 5 answers of each kind this doubles a new label's recall at 0.6,
+while for a base label it gains little and lets one rejected false-alarm pattern generalise less,
+so a base head keeps the plain embedding. A base label may instead learn a head of its own (kind
+"own": a new label's features, with the base model's log-odds beside them and a prior centred on
+the base model, as the correction's) when its answers show that one does better (`evaluation`
+chooses): the correction repairs only what the answers show wrong, which is not enough where the
+base model misses most. The log-odds stay in because a head of the embedding alone says about 0.5
+of any kind of frame no answer showed, the empty mat the user never answered about included, where
+the base model knows better: for `dog` it held a third of such frames at or over the off-threshold,
+keeping episodes open (bench/README.md). Rows are then scaled to unit length, so one prior scale
+means the same on every frame.
 """
 
 from __future__ import annotations
@@ -64,8 +68,8 @@ def weights(y: FloatArray, kind: Kind) -> FloatArray:
 
 def _prior(d: int, kind: Kind) -> tuple[FloatArray, FloatArray]:
     """Prior mean and variance of [w, (base_weight), bias]."""
-    extra = [1.0, 0.0] if kind == "base" else [0.0]
-    sd = [BASE_WEIGHT_SD, BIAS_SD] if kind == "base" else [BIAS_SD]
+    extra = [1.0, 0.0] if kind != "new" else [0.0]
+    sd = [BASE_WEIGHT_SD, BIAS_SD] if kind != "new" else [BIAS_SD]
     mean = np.concatenate([np.zeros(d), extra])
     var = np.concatenate([np.full(d, 1.0 / LAMBDA), np.square(sd)])
     return mean, var
@@ -74,10 +78,10 @@ def _prior(d: int, kind: Kind) -> tuple[FloatArray, FloatArray]:
 def _design(p: FloatArray, center: FloatArray, logits: FloatArray, kind: Kind) -> FloatArray:
     """[unit rows of p - center, (base log-odds), 1], built in one array: no copy of p besides."""
     n, d = p.shape
-    phi = np.empty((n, d + (2 if kind == "base" else 1)))
+    phi = np.empty((n, d + (2 if kind != "new" else 1)))
     np.subtract(p, center, out=phi[:, :d])
     normalise_rows(phi[:, :d])
-    if kind == "base":
+    if kind != "new":
         phi[:, d] = logits
     phi[:, -1] = 1.0
     return phi
@@ -97,7 +101,7 @@ class Fitted:
         x = unit_rows(embeddings - self.center)
         d = x.shape[1]
         z = x @ self.theta[:d] + self.theta[-1]
-        if kind == "base":
+        if kind != "new":
             z = z + self.theta[d] * logits
         return sigmoid(z)
 
@@ -112,7 +116,7 @@ def fit(
     # Answers of one class only share what makes them that class: centring on them would leave
     # the bias alone to move every frame, so they are not centred.
     both = 0 < np.sum(y) < len(y)
-    center = p.mean(axis=0) if kind == "new" and both else np.zeros(p.shape[1])
+    center = p.mean(axis=0) if kind != "base" and both else np.zeros(p.shape[1])
     phi = _design(p, center, logits, kind)
     c = weights(y, kind)
     if len(y) < phi.shape[1]:
@@ -123,7 +127,7 @@ def fit(
     if isinstance(start, Fitted) and start.theta.size == mean.size:
         theta, steer = start.theta.copy(), start.preconditioner  # fitted on most of these answers
     elif isinstance(start, Head) and start.kind == kind and start.weights.size == p.shape[1]:
-        extra = [start.base_weight, start.bias] if kind == "base" else [start.bias]
+        extra = [start.base_weight, start.bias] if kind != "new" else [start.bias]
         theta = np.concatenate([start.weights.astype(np.float64), extra])
     elif kind == "new":  # the optimum does not depend on it; Newton gets there in fewer steps
         theta[-1] = float(base_logits([float(np.average(y, weights=c))])[0])
@@ -154,14 +158,14 @@ def left_out(
         rows = np.flatnonzero(owner != i)
         both = np.append(rows, i)  # the fold's rows, then the answer it tests
         g = gram[np.ix_(both, both)]
-        if kind == "new" and 0 < np.sum(y[rows]) < len(rows):  # centred, as `fit` centres
+        if kind != "base" and 0 < np.sum(y[rows]) < len(rows):  # centred, as `fit` centres
             r = g[:, :-1].mean(axis=1)
             g = g - r[:, None] - r[None, :] + r[:-1].mean()
         norm = np.sqrt(np.clip(np.diagonal(g), 0.0, None))
         inverse = np.divide(1.0, norm, out=np.zeros_like(norm), where=norm > 0)
         k = var[0] * (g * inverse[:, None] * inverse[None, :]) + var[-1]
         m = np.zeros(len(both))
-        if kind == "base":
+        if kind != "new":
             k += var[d] * np.outer(logits[both], logits[both])
             m = mean[d] * logits[both]
         a = dual(k[:-1, :-1], m[:-1], y[rows], weights(y[rows], kind))
@@ -189,13 +193,13 @@ def head_from(
 ) -> Head:
     """A Head of fitted parameters."""
     theta = fitted.theta
-    d = len(theta) - (2 if kind == "base" else 1)
+    d = len(theta) - (2 if kind != "new" else 1)
     return Head(
         label=label,
         kind=kind,
         weights=theta[:d].astype(np.float32),
         center=fitted.center.astype(np.float32),
-        base_weight=float(theta[d]) if kind == "base" else 0.0,
+        base_weight=float(theta[d]) if kind != "new" else 0.0,
         bias=float(theta[-1]),
         model_sha256=model_sha256,
         answers=answers,
