@@ -30,6 +30,38 @@ LOOPLAG_MANIFEST = {
 }
 
 
+# The phone, for tests marked `phone`: the shipped blueprint, asking a script that fires what it
+# was sent as the event `phone_notified`, so a test reads the payload a phone would get.
+PHONE_YAML = """\
+script:
+  phone:
+    alias: Phone (tests only)
+    mode: queued
+    sequence:
+      - event: phone_notified
+        event_data:
+          title: "{{ title | default('') }}"
+          message: "{{ message }}"
+          data: "{{ data | default({}) }}"
+automation:
+  - alias: Ask on the phone
+    use_blueprint:
+      path: mlwatch/ask_on_phone.yaml
+      input:
+        notify_action: script.phone
+"""
+
+
+def _install_phone(config_dir: Path) -> None:
+    """The shipped phone blueprint in a live config, and an automation of it that asks `PHONE`."""
+    shipped = Path(__file__).parents[2] / "blueprints" / "automation" / "mlwatch"
+    target = config_dir / "blueprints" / "automation" / "mlwatch"
+    target.mkdir(parents=True)
+    shutil.copy(shipped / "ask_on_phone.yaml", target)
+    with (config_dir / "configuration.yaml").open("a") as f:
+        f.write(PHONE_YAML)
+
+
 def _install_looplag(config_dir: Path) -> None:
     """The loop-lag probe as the custom integration `looplag` of a live config."""
     target = config_dir / "custom_components" / "looplag"
@@ -51,6 +83,8 @@ async def live(
     _install_looplag(hass.config_dir)
     with (hass.config_dir / "configuration.yaml").open("a") as f:
         f.write("looplag:\n")
+    if request.node.get_closest_marker("phone"):
+        _install_phone(hass.config_dir)
     frames = make_frames(hass.config_dir / "frames")
     show(hass.config_dir / "frames" / "front_door.jpg", frames["empty"])
     await hass.start()

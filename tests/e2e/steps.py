@@ -64,6 +64,17 @@ async def wait_loaded(live: LiveHass, entry_id: str) -> None:
             await asyncio.sleep(0.2)
 
 
+async def until(live: LiveHass, sensor: str, ready: Any) -> dict[str, Any]:
+    """The sensor's state object once it exists and `ready(state)` holds."""
+    async with asyncio.timeout(60):
+        while True:
+            states: list[dict[str, Any]] = await live.request("GET", "/api/states")
+            found = next((s for s in states if s["entity_id"] == sensor), None)
+            if found is not None and ready(found):
+                return found
+            await asyncio.sleep(0.2)
+
+
 class Events:
     """Events from the websocket, collected in the background."""
 

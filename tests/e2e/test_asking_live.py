@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 from live_hass import LiveHass, show
@@ -16,6 +15,7 @@ from tests.e2e.steps import (
     frames_seen,
     ring,
     setup_watch,
+    until,
     wait_loaded,
 )
 
@@ -34,17 +34,6 @@ async def teach(live: LiveHass, frame: str, verdict: str) -> None:
         "/api/services/mlwatch/teach?return_response",
         {"camera": CAMERA, "label": "Miso", "verdict": verdict},
     )
-
-
-async def until(live: LiveHass, sensor: str, ready: Any) -> dict[str, Any]:
-    """The sensor's state object once it exists and `ready(state)` holds."""
-    async with asyncio.timeout(60):
-        while True:
-            states: list[dict[str, Any]] = await live.request("GET", "/api/states")
-            found = next((s for s in states if s["entity_id"] == sensor), None)
-            if found is not None and ready(found):
-                return found
-            await asyncio.sleep(0.2)
 
 
 async def test_a_taught_label_asks_about_what_no_answer_showed(live: LiveHass) -> None:

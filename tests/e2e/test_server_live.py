@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 from live_hass import LiveHass, show
 
 from devtools.server import ServerProcess
 from tests.const import KEY
-from tests.e2e.steps import CAMERA, Events, add_camera, confirm, frames, ring, setup_watch
+from tests.e2e.steps import (
+    CAMERA,
+    Events,
+    add_camera,
+    confirm,
+    frames,
+    ring,
+    setup_watch,
+    until,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.no_local_runtime]
-
-
-async def until_taught(live: LiveHass, sensor: str) -> dict[str, Any]:
-    """The personal-model sensor's attributes once a retrain has counted an answer."""
-    async with asyncio.timeout(30):
-        while True:
-            attributes: dict[str, Any] = (await live.state(sensor))["attributes"]
-            if attributes.get("positives"):
-                return attributes
-            await asyncio.sleep(0.2)
 
 
 async def test_no_runtime_so_a_server_gives_the_same_day(live: LiveHass, tmp_path: Path) -> None:
@@ -57,7 +54,10 @@ async def test_no_runtime_so_a_server_gives_the_same_day(live: LiveHass, tmp_pat
             rows = await confirm(live, detected["detection_id"])
             assert rows == [(detected["detection_id"], "confirmed")]
             # The answer teaches here too: the server's embedding, numpy only for learning.
-            learned = await until_taught(live, "sensor.front_door_cat_personal_model")
+            sensor = "sensor.front_door_cat_personal_model"
+            learned = (await until(live, sensor, lambda s: s["attributes"].get("positives")))[
+                "attributes"
+            ]
             assert (learned["state"], learned["kind"]) == ("learning", "base")
             show(frames(live)["camera"], frames(live)["empty"])
             cleared = (await events.next("mlwatch_cleared"))["data"]
