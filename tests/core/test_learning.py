@@ -263,6 +263,21 @@ def test_a_head_of_its_own_keeps_the_base_models_say_where_no_answer_was() -> No
     assert (own.scores(deep, deep_base) >= 0.5).mean() > 0.9  # and it learned the deep field
 
 
+def test_a_head_of_its_own_follows_the_answers_where_the_model_is_in_two_minds() -> None:
+    # The user confirmed mugs the model found (0.9) and rejected cats it was unsure of (0.3). The
+    # next mugs it misses (0.1) and the next cats it is sure of (0.9): the answers, not the
+    # model's score, decide both (it held the mugs at 0.22 and the cats at 0.68 before FLOOR).
+    found = [replace(a, 0.9) for a in yes("coffee", "cup", 3)]
+    found += [replace(a, 0.3) for a in no("chelsea", "cup", 3, t0=10)]
+    found += [replace(a, 1e-4) for a in no("astronaut", "cup", 3, t0=20)]
+    own = trained(found, "cup", "own")
+    (mugs, _), (cats, _) = held_out("coffee", "cup", 20), held_out("chelsea", "cup", 20)
+    assert (own.scores(mugs, np.full(20, 0.1)) >= 0.6).all()
+    assert (own.scores(cats, np.full(20, 0.9)) < 0.3).all()
+    # Under FLOOR the model's no still counts: the same mugs scored 1e-4 come out lower.
+    assert (own.scores(mugs, np.full(20, 1e-4)) < own.scores(mugs, np.full(20, 0.1))).all()
+
+
 def test_a_base_model_that_explains_the_answers_keeps_the_correction() -> None:
     # Frames of one photo that only the base model tells apart: the embedding alone cannot.
     found = [replace(a, 0.9) for a in yes("coffee", "x", 6)]

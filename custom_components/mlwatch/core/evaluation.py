@@ -6,12 +6,12 @@ positives and of the negatives and tested on the newest third, as the model will
 
 A base label's personal model takes one of two forms, and these held-out answers choose: the
 correction of the base model (`learning`'s base head), or a head of its own (kind "own"), which
-learns as a taught label does but keeps the base model's log-odds beside the embedding. The
+learns as a taught label does but keeps the base model's "no" beside the embedding. The
 correction is where the base model already explains the answers, so it repairs only what they show
 wrong; the head of its own also learns what the base model misses (bench/README.md measures both).
 The correction stays unless the other does better on F1 at the threshold, then on average
 precision. Past LOO_MAX answers a retrain from the last version keeps its form (a head of the
-embedding alone, kind "new", stored before heads of their own kept the log-odds, becomes "own"):
+embedding alone, kind "new", stored before heads of their own kept the model's say, becomes "own"):
 the data outweigh either prior by then, and a second cold fit of thousands of answers would break
 the retrain's one-second budget.
 """

@@ -19,10 +19,13 @@ from .errors import CorruptLearnedError
 from .logistic import FloatArray, sigmoid
 
 # base: a base label's correction; new: a taught label's head; own: a base label's head of its
-# own, a taught label's features with the base model's log-odds beside them.
+# own, a taught label's features with the base model's "no" beside them (`base_feature`).
 Kind = Literal["base", "new", "own"]
 KINDS = ("base", "new", "own")
 CLIP = 1e-4
+# Under this score the base model says no, and a head of its own keeps that; over it the answers
+# decide, since where the model is in two minds is where it misses and where it errs.
+FLOOR = 0.05
 
 
 def raw(embeddings: np.ndarray[Any, Any], kind: Kind) -> FloatArray:
@@ -59,6 +62,18 @@ def base_logits(base_scores: Iterable[float | None] | np.ndarray[Any, Any]) -> F
     values = [0.0 if s is None else s for s in base_scores]
     p = np.clip(np.asarray(values, dtype=np.float64), CLIP, 1.0 - CLIP)
     out: FloatArray = np.log(p) - np.log1p(-p)
+    return out
+
+
+def base_feature(
+    base_scores: Iterable[float | None] | np.ndarray[Any, Any], kind: Kind
+) -> FloatArray:
+    """What a head of `kind` takes of the base model: its log-odds; for `own`, under FLOOR only."""
+    logits = base_logits(base_scores)
+    if kind != "own":
+        return logits
+    floor = math.log(FLOOR) - math.log1p(-FLOOR)
+    out: FloatArray = np.minimum(logits - floor, 0.0)
     return out
 
 
@@ -115,7 +130,7 @@ class Head:
         x = unit_rows(raw(embeddings, self.kind) - self.center)
         z = x @ self.weights.astype(np.float64) + self.bias
         if self.kind != "new":
-            z = z + self.base_weight * base_logits(base_scores)
+            z = z + self.base_weight * base_feature(base_scores, self.kind)
         return sigmoid(z)
 
     def score(self, embedding: np.ndarray[Any, Any], base_score: float | None) -> float:
@@ -124,7 +139,7 @@ class Head:
         norm = float(np.sqrt(x @ x))
         z = (float(x @ self.weights) / norm if norm > 0 else 0.0) + self.bias
         if self.kind != "new":
-            z += self.base_weight * float(base_logits([base_score])[0])
+            z += self.base_weight * float(base_feature([base_score], self.kind)[0])
         return 0.5 * (1.0 + math.tanh(0.5 * z))
 
     def to_dict(self) -> dict[str, Any]:

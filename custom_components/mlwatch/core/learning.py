@@ -11,14 +11,16 @@ frames a user answered, so their ratio, is an artefact of asking, not the camera
 bench/README.md measures why: with 5 answers of each kind this doubles a new label's recall at 0.6,
 while for a base label it gains little and lets one rejected false-alarm pattern generalise less,
 so a base head keeps the plain embedding. A base label may instead learn a head of its own (kind
-"own": a new label's features, with the base model's log-odds beside them and a prior centred on
-the base model, as the correction's) when its answers show that one does better (`evaluation`
+"own": a new label's features, with the base model's "no" beside them and a prior centred on the
+base model, as the correction's) when its answers show that one does better (`evaluation`
 chooses): the correction repairs only what the answers show wrong, which is not enough where the
-base model misses most. The log-odds stay in because a head of the embedding alone says about 0.5
-of any kind of frame no answer showed, the empty mat the user never answered about included, where
-the base model knows better: for `dog` it held a third of such frames at or over the off-threshold,
-keeping episodes open (bench/README.md). Rows are then scaled to unit length, so one prior scale
-means the same on every frame.
+base model misses most. The model's "no" (its log-odds under `head.FLOOR`) stays in because a head
+of the embedding alone says about 0.5 of any kind of frame no answer showed, the empty mat the user
+never answered about included, where the base model knows better: for `dog` it held a third of
+such frames at or over the off-threshold, keeping episodes open. Its scores over the floor do not:
+where the model is in two minds is where it misses and errs, so there the answers decide
+(bench/README.md measures both). Rows are then scaled to unit length, so one prior scale means the
+same on every frame.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .head import Head, Kind, base_logits, normalise_rows, raw, unit_rows
+from .head import Head, Kind, base_feature, base_logits, normalise_rows, raw, unit_rows
 from .logistic import FloatArray, Preconditioner, dual, fit_dual, fit_primal, sigmoid
 
 # On unit-norm embeddings a prior w ~ N(0, I/λ) makes the correction w·x at any frame N(0, 1/λ) in
@@ -176,7 +178,7 @@ def left_out(
 def arrays(
     answers: Sequence[Answer], kind: Kind
 ) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray[Any, Any]]:
-    """`raw` embeddings, base log-odds, labels of the answers, then their copies'; rows' answers."""
+    """`raw` embeddings, base features, labels of the answers, then their copies'; rows' answers."""
     owner = list(range(len(answers)))
     rows = [a.embedding for a in answers]
     if len(answers) <= COPIES_MAX:
@@ -185,7 +187,7 @@ def arrays(
             rows.extend(answer.copies)
     x = raw(np.stack([np.ravel(r) for r in rows]), kind)
     y = np.array([1.0 if answers[i].positive else 0.0 for i in owner])
-    return x, base_logits(answers[i].base_score for i in owner), y, np.array(owner)
+    return x, base_feature((answers[i].base_score for i in owner), kind), y, np.array(owner)
 
 
 def head_from(
