@@ -1,26 +1,26 @@
 """The personal model: a logistic head per label on the embedding, learned from the user's answers.
 
 A base label (one the model has) learns a correction of the base model: logistic regression on
-[embedding, logit(base score)] whose Gaussian prior is centred on the base model, so with no
-answers it is the base model and the MAP estimate moves only as far as the evidence pushes it. A
-new label ("the postman") is logistic regression on the embedding, which it sees as its signed
-square root (a post-ReLU embedding is a bag of activations whose few big values drown the rest),
-minus the mean of its answers when they hold both classes (what every frame of the camera shares,
-the scene, says nothing about the label), and with both classes weighing the same in total (which
-frames a user answered, so their ratio, is an artefact of asking, not the camera's odds).
-bench/README.md measures why: with 5 answers of each kind this doubles a new label's recall at 0.6,
-while for a base label it gains little and lets one rejected false-alarm pattern generalise less,
-so a base head keeps the plain embedding. A base label may instead learn a head of its own (kind
-"own": a new label's features, with the base model's "no" beside them and a prior centred on the
-base model, as the correction's) when its answers show that one does better (`evaluation`
-chooses): the correction repairs only what the answers show wrong, which is not enough where the
-base model misses most. The model's "no" (its log-odds under `head.FLOOR`) stays in because a head
-of the embedding alone says about 0.5 of any kind of frame no answer showed, the empty mat the user
-never answered about included, where the base model knows better: for `dog` it held a third of
-such frames at or over the off-threshold, keeping episodes open. Its scores over the floor do not:
-where the model is in two minds is where it misses and errs, so there the answers decide
-(bench/README.md measures both). Rows are then scaled to unit length, so one prior scale means the
-same on every frame.
+[embedding, logit(base score)] whose Gaussian prior is centred on the base model, so with no answers
+it is the base model and the MAP estimate moves only as far as the evidence pushes it. A new label
+("the postman") is logistic regression on the embedding, which it sees as its signed square root (a
+post-ReLU embedding is a bag of activations whose few big values drown the rest), minus the mean of
+its answers when they hold both classes (what every frame of the camera shares, the scene, says
+nothing about the label), and with both classes weighing the same in total (which frames a user
+answered, so their ratio, is an artefact of asking, not the camera's odds). bench/README.md measures
+why: with 5 answers of each kind this doubles a new label's recall at 0.6, while for a base label it
+gains little and lets one rejected false-alarm pattern generalise less, so a base head keeps the
+plain embedding. Once a base label has two answers of each kind it learns a head of its own instead
+(kind "own": a new label's features, with the base model's "no" beside them and a prior centred on
+the base model, as the correction's) unless its answers show the correction does better
+(`evaluation` chooses): the correction repairs only what the answers show wrong, which is not enough
+where the base model misses most. The model's "no" (its log-odds under `head.FLOOR`) stays in
+because a head of the embedding alone says about 0.5 of any kind of frame no answer showed, the
+empty mat the user never answered about included, where the base model knows better: for `dog` it
+held a third of such frames at or over the off-threshold, keeping episodes open. Its scores over the
+floor do not: where the model is in two minds is where it misses and errs, so there the answers
+decide (bench/README.md measures both). Rows are then scaled to unit length, so one prior scale
+means the same on every frame.
 """
 
 from __future__ import annotations
