@@ -64,7 +64,9 @@ async def _visit(
 async def _answer(live: LiveHass, events: Events, detected: dict[str, Any], button: str) -> None:
     """The phone's notification of `detected`, and a tap on its `button`."""
     sent = (await events.next("phone_notified"))["data"]
-    assert sent["title"] == f"{LABEL} at Front door"
+    # The camera's name as HA gives it: HA 2026.11 names this local_file camera "front_door".
+    place = (await live.state(CAMERA))["attributes"]["friendly_name"]
+    assert sent["title"] == f"{LABEL} at {place}"
     assert sent["data"]["tag"] == tag(detected)
     assert sent["data"]["image"] == detected["image_url"]
     (tapped,) = [a for a in sent["data"]["actions"] if a["title"] == button]
